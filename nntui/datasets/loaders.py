@@ -1,0 +1,198 @@
+"""Real data: the bundled handwritten digits, and user .csv / .npz files."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zipfile
+from importlib import resources
+
+import numpy as np
+
+from .errors import DataError
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """Load the bundled 8x8 digits: x (1797, 64) float64 in [0, 1] and y (1797,) int64 in 0..9."""
+    packed = resources.files("nntui.datasets").joinpath("data").joinpath("digits.csv.gz").read_bytes()
+    text = gzip.decompress(packed).decode("ascii")
+    table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.int64, ndmin=2)
+    x = table[:, :64].astype(np.float64) / 16.0  # pixel values are 0..16
+    y = table[:, 64].astype(np.int64)
+    return x, y
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    """Read a whole text file, turning the usual failures into DataError."""
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8-sig") as f:  # utf-8-sig drops a leading byte-order mark
+            return f.read()
+    except FileNotFoundError:
+        raise DataError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{name}: is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: not a UTF-8 text file") from None
+    except OSError as e:
+        raise DataError(f"{name}: cannot read ({e.strerror or e})") from None
+
+
+def _is_number(cell: str) -> bool:
+    """True if the text parses as a float."""
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _bad_cell_message(name: str, line_number: int, cells: list[str]) -> str:
+    """Describe the first cell of a row that is not a number."""
+    for column, cell in enumerate(cells, start=1):
+        if cell.strip() == "":
+            return f"{name}: line {line_number}: column {column} is empty"
+        if not _is_number(cell):
+            return f"{name}: line {line_number}: column {column} is {cell.strip()!r}, not a number"
+    return f"{name}: line {line_number}: cannot read the numbers"
+
+
+def load_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Load a comma-separated file: x (n, d) float64 from the first columns, raw labels (n,) float64 from the last."""
+    name = str(path)
+    text = _read_text(path)
+    rows: list[list[float]] = []
+    line_numbers: list[int] = []  # the file line of each row, for error messages
+    n_columns = 0  # set by the first non-blank line
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        if line.strip() == "":
+            continue  # blank lines are allowed anywhere
+        cells = line.split(",")
+        if n_columns == 0:
+            if len(cells) < 2:
+                raise DataError(
+                    f"{name}: line {line_number}: need at least 2 comma-separated columns "
+                    f"(features, then the label), got {len(cells)}"
+                )
+            n_columns = len(cells)
+            if not all(_is_number(cell) for cell in cells):
+                continue  # the first row has text in it: it is a header
+        if len(cells) != n_columns:
+            raise DataError(f"{name}: line {line_number}: expected {n_columns} columns, got {len(cells)}")
+        try:
+            rows.append([float(cell) for cell in cells])
+        except ValueError:
+            raise DataError(_bad_cell_message(name, line_number, cells)) from None
+        line_numbers.append(line_number)
+    if n_columns == 0:
+        raise DataError(f"{name}: the file is empty")
+    if len(rows) == 0:
+        raise DataError(f"{name}: no data rows (only a header)")
+    table = np.array(rows, dtype=np.float64)
+    not_finite = ~np.isfinite(table)
+    if not_finite.any():
+        row, column = np.argwhere(not_finite)[0]
+        raise DataError(
+            f"{name}: line {line_numbers[row]}: column {column + 1} is {table[row, column]}, not a finite number"
+        )
+    return table[:, :-1], table[:, -1]
+
+
+def _read_array(archive: np.lib.npyio.NpzFile, key: str, name: str) -> np.ndarray:
+    """Read one array from an open .npz archive, refusing object (pickled) arrays."""
+    try:
+        return archive[key]
+    except ValueError as e:
+        if "allow_pickle" in str(e):  # NumPy's error for object arrays when pickles are disallowed
+            raise DataError(
+                f"{name}: array {key!r} holds Python objects (dtype=object); refusing to load it "
+                "because that would need pickle; save plain numeric arrays instead"
+            ) from None
+        raise DataError(f"{name}: not a valid .npz file ({key!r}: {e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise DataError(f"{name}: not a valid .npz file ({key!r}: {e})") from None
+
+
+def _check_numeric(array: np.ndarray, key: str, name: str) -> None:
+    """Raise DataError unless the array holds booleans, integers or floats."""
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+            or array.dtype == np.bool_):
+        raise DataError(f"{name}: array {key!r} has dtype {array.dtype}, expected numbers")
+
+
+def _as_inputs(array: np.ndarray, key: str, name: str) -> np.ndarray:
+    """Check an x array and flatten it to (n, d) float64 (e.g. (n, 28, 28) -> (n, 784))."""
+    _check_numeric(array, key, name)
+    if array.ndim == 0:
+        raise DataError(f"{name}: array {key!r} is a single number, expected one row per sample")
+    if array.shape[0] == 0:
+        raise DataError(f"{name}: array {key!r} has no rows")
+    x = array.reshape(array.shape[0], -1).astype(np.float64)
+    if x.shape[1] == 0:
+        raise DataError(f"{name}: array {key!r} has no features (shape {array.shape})")
+    if not np.all(np.isfinite(x)):
+        raise DataError(f"{name}: array {key!r} contains NaN or infinite values")
+    return x
+
+
+def _as_labels(array: np.ndarray, key: str, name: str) -> np.ndarray:
+    """Check a y array and return it as (n,) float64."""
+    _check_numeric(array, key, name)
+    if array.ndim != 1:
+        raise DataError(f"{name}: array {key!r} must be 1-D (one label per row), got shape {array.shape}")
+    y = array.astype(np.float64)
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"{name}: array {key!r} contains NaN or infinite values")
+    return y
+
+
+def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Load a Keras-style .npz (x_train, y_train, optional x_test, y_test) as float64 (n, d) inputs and (n,) labels."""
+    name = str(path)
+    if not os.path.exists(path):
+        raise DataError(f"{name}: no such file")
+    if os.path.isdir(path):
+        raise DataError(f"{name}: is a directory, not a file")
+    try:
+        with open(path, "rb") as f:
+            start = f.read(2)
+    except OSError as e:
+        raise DataError(f"{name}: cannot read ({e.strerror or e})") from None
+    # An .npz is a zip archive, and every zip archive starts with "PK".
+    # Checking first means np.load never has to guess what else the file might be.
+    if start != b"PK":
+        raise DataError(f"{name}: not a valid .npz file (it is not a zip archive)")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise DataError(f"{name}: not a valid .npz file ({e})") from None
+
+    with archive:
+        found = list(archive.files)
+        for key in ("x_train", "y_train"):
+            if key not in found:
+                listing = ", ".join(found) if found else "nothing"
+                raise DataError(f"{name}: missing array {key!r} (the file has: {listing})")
+        if "x_test" in found and "y_test" not in found:
+            raise DataError(f"{name}: has 'x_test' but no 'y_test'")
+        if "y_test" in found and "x_test" not in found:
+            raise DataError(f"{name}: has 'y_test' but no 'x_test'")
+        x_train = _as_inputs(_read_array(archive, "x_train", name), "x_train", name)
+        y_train = _as_labels(_read_array(archive, "y_train", name), "y_train", name)
+        x_test = None
+        y_test = None
+        if "x_test" in found:
+            x_test = _as_inputs(_read_array(archive, "x_test", name), "x_test", name)
+            y_test = _as_labels(_read_array(archive, "y_test", name), "y_test", name)
+
+    if len(x_train) != len(y_train):
+        raise DataError(f"{name}: 'x_train' has {len(x_train)} rows but 'y_train' has {len(y_train)}")
+    if x_test is not None and y_test is not None:
+        if len(x_test) != len(y_test):
+            raise DataError(f"{name}: 'x_test' has {len(x_test)} rows but 'y_test' has {len(y_test)}")
+        if x_test.shape[1] != x_train.shape[1]:
+            raise DataError(
+                f"{name}: 'x_test' has {x_test.shape[1]} features per row but 'x_train' has {x_train.shape[1]}"
+            )
+    return x_train, y_train, x_test, y_test

@@ -1,0 +1,117 @@
+"""Losses L(a, t), averaged over the samples of a batch, and their output deltas ∂L/∂z.
+
+The output delta is the gradient of the mean loss with respect to the output layer's
+pre-activation z.  For sigmoid + binary cross-entropy and softmax + cross-entropy it is
+the famous (a - t) / n; for squared error it is (a - t) · f'(z) / n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nntui.engine.activations import Activation
+
+Array = np.ndarray
+
+
+class Loss:
+    """Base class: a loss with the output activation it is paired with."""
+
+    name = ""
+    outputs: tuple[str, ...] = ()  # output activations this loss may be used with
+
+    def value(self, z: Array, a: Array, t: Array) -> float:
+        """Mean loss over the batch; z is the output pre-activation, a = f(z)."""
+        raise NotImplementedError
+
+    def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
+        """∂L/∂z at the output layer, shape (n, n_out) (written into ``out`` if given)."""
+        raise NotImplementedError
+
+
+class BinaryCrossEntropy(Loss):
+    """L = -[t log a + (1 - t) log(1 - a)] with a = sigmoid(z), t in {0, 1}."""
+
+    name = "bce"
+    outputs = ("sigmoid",)
+
+    def value(self, z: Array, a: Array, t: Array) -> float:
+        # Written in terms of z, log(1 + e^z) - t·z, so it never takes log(0).
+        e = np.logaddexp(0.0, z) - t * z
+        return float(e.sum() / e.size)  # the mean, without np.mean's Python overhead
+
+    def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
+        out = np.subtract(a, t, out=out)  # (a - t) / n
+        out /= len(a)
+        return out
+
+
+class CrossEntropy(Loss):
+    """L = -Σ_k t_k log a_k with a = softmax(z), t one-hot."""
+
+    name = "ce"
+    outputs = ("softmax",)
+
+    def value(self, z: Array, a: Array, t: Array) -> float:
+        # -Σ t·log softmax(z) = logsumexp(z) - Σ t·z for one-hot t.
+        m = z.max(axis=1, keepdims=True)
+        logsumexp = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+        e = logsumexp - (t * z).sum(axis=1)
+        return float(e.sum() / e.size)
+
+    def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
+        out = np.subtract(a, t, out=out)  # (a - t) / n
+        out /= len(a)
+        return out
+
+
+class SquaredError(Loss):
+    """L = ½ Σ_k (a_k - t_k)², the convention of Nielsen's book and TensorFlow Playground."""
+
+    name = "squared"
+    outputs = ("linear", "tanh", "sigmoid")
+
+    def value(self, z: Array, a: Array, t: Array) -> float:
+        e = a - t
+        return float(0.5 * np.sum(e * e) / len(a))
+
+    def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
+        e = np.subtract(a, t, out=out)  # (a - t) / n ⊙ f'(z)
+        e /= len(a)
+        if f.name != "linear":
+            e *= f.df(z, a)
+        return e
+
+
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in (BinaryCrossEntropy(), CrossEntropy(), SquaredError())}
+
+
+def low_target(output: str) -> float:
+    """The target for "not this class": -1 for outputs that range over ±1 (Playground), else 0."""
+    return -1.0 if output in ("tanh", "linear") else 0.0
+
+
+def encode_targets(y: Array, n_outputs: int, task: str, output: str) -> Array:
+    """Turn labels into the network's target matrix t, shape (n, n_outputs).
+
+    Regression: the values themselves.  One output for two classes: low/1.
+    Otherwise one-hot (with the low target for the other classes).
+    """
+    if task == "regression":
+        return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    low = low_target(output)
+    if n_outputs == 1:
+        return np.where(y.reshape(-1, 1) == 1, 1.0, low)
+    t = np.full((len(y), n_outputs), low)
+    t[np.arange(len(y)), y] = 1.0
+    return t
+
+
+def decode_outputs(a: Array, task: str, output: str) -> Array:
+    """Predicted class indices (classification) or values (regression) from outputs a."""
+    if task == "regression":
+        return a[:, 0] if a.shape[1] == 1 else a
+    if a.shape[1] == 1:
+        threshold = (low_target(output) + 1.0) / 2.0
+        return (a[:, 0] > threshold).astype(np.int64)
+    return a.argmax(axis=1)

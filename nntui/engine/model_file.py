@@ -1,0 +1,83 @@
+"""Save and load a model as ``.npz``: arrays W0, b0, W1, b1, … and the settings as JSON.
+
+Files are written atomically (a temporary file in the same folder, then a rename), so an
+interrupted save never leaves a half-written model where a good one was.  Loading never
+unpickles (``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, corrupt or does not fit; str(e) is one line for the user."""
+
+
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call write(file_object) on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array], settings: dict | None = None) -> None:
+    """Write W0, b0, … (W[l] of shape (n_in, n_out)) and the settings to an .npz, atomically."""
+    arrays = {}
+    for l, (w, bias) in enumerate(zip(W, b)):
+        arrays[f"W{l}"] = np.asarray(w)
+        arrays[f"b{l}"] = np.asarray(bias)
+    arrays["settings"] = np.array(json.dumps(settings or {}, sort_keys=True))
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_model(path: str | os.PathLike) -> tuple[list[Array], list[Array], dict]:
+    """Read (W, b, settings) from an .npz written by ``save_model``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            names = set(z.files)
+            n_layers = sum(1 for name in names if name.startswith("W") and name[1:].isdigit())
+            if n_layers == 0:
+                raise ModelFileError(f"{path}: not an nntui model (no W0 array)")
+            W, b = [], []
+            for l in range(n_layers):
+                for name in (f"W{l}", f"b{l}"):
+                    if name not in names:
+                        raise ModelFileError(f"{path}: array {name} is missing")
+                w, bias = z[f"W{l}"], z[f"b{l}"]
+                if w.ndim != 2 or bias.ndim != 1 or bias.shape[0] != w.shape[1]:
+                    raise ModelFileError(f"{path}: W{l} {w.shape} and b{l} {bias.shape} do not form a layer")
+                if l > 0 and W[-1].shape[1] != w.shape[0]:
+                    raise ModelFileError(f"{path}: W{l} has {w.shape[0]} inputs but layer {l} has {W[-1].shape[1]} neurons")
+                if not (np.issubdtype(w.dtype, np.floating) and np.issubdtype(bias.dtype, np.floating)):
+                    raise ModelFileError(f"{path}: W{l}/b{l} are not floating-point arrays")
+                W.append(w)
+                b.append(bias)
+            settings = json.loads(str(z["settings"])) if "settings" in names else {}
+    except ModelFileError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        raise ModelFileError(f"{path}: not a valid model file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if not isinstance(settings, dict):
+        raise ModelFileError(f"{path}: settings are not a JSON object")
+    return W, b, settings

@@ -1,0 +1,281 @@
+"""Training: mini-batch gradient descent with per-epoch metrics, snapshots and checkpoints.
+
+One step is the five lines of ``train_batch``: forward pass, output delta, backward pass,
+regularization gradient, update.  Everything else here is bookkeeping: which samples form
+the next batch, what to report after each epoch, and noticing when training diverged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nntui.engine.losses import Loss, decode_outputs, encode_targets
+from nntui.engine.network import Forward, Network, Workspace, split_flat
+from nntui.engine.optimizers import Optimizer
+from nntui.engine.regularization import add_penalty_gradient, penalty
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    """What is reported after an epoch (epoch 0 is before any training)."""
+
+    epoch: int
+    train_loss: float  # data loss only; the regularization term is ``penalty``
+    test_loss: float | None  # None without a test set
+    train_acc: float | None  # None for regression
+    test_acc: float | None
+    penalty: float
+    grad_norms: tuple[float, ...]  # ‖∂L/∂W[l]‖ over the whole training set, per layer
+    lr: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of the trainer's state, safe to hand to another thread."""
+
+    epoch: int
+    steps: int  # mini-batch updates done so far
+    W: tuple[Array, ...]  # read-only copies
+    b: tuple[Array, ...]
+    stats: EpochStats  # the latest epoch's figures
+    lr: float
+    diverged: str | None  # why training stopped, or None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Everything needed to continue training exactly from this point (for rewind)."""
+
+    epoch: int
+    steps: int
+    params: Array
+    optimizer: dict
+    rng: dict
+    order: Array | None
+    cursor: int
+    lr: float
+    n_history: int
+
+
+def _read_only(a: Array) -> Array:
+    a.setflags(write=False)
+    return a
+
+
+class Trainer:
+    """Trains a network on fixed data; call ``step_batch`` or ``step_epoch``."""
+
+    def __init__(
+        self,
+        net: Network,
+        loss: Loss,
+        optimizer: Optimizer,
+        x_train: Array,
+        y_train: Array,
+        x_test: Array | None = None,
+        y_test: Array | None = None,
+        *,
+        task: str = "classification",
+        lr: float = 0.03,
+        batch_size: int = 10,
+        shuffle: bool = True,
+        reg: str = "none",
+        reg_rate: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ):
+        self.net, self.loss, self.optimizer = net, loss, optimizer
+        self.task, self.lr, self.shuffle = task, float(lr), shuffle
+        self.reg, self.reg_rate = reg, float(reg_rate)
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        n_out = net.sizes[-1]
+        self.x_train = np.ascontiguousarray(x_train, dtype=net.dtype)
+        self.y_train = np.asarray(y_train)
+        self.t_train = encode_targets(self.y_train, n_out, task, net.output.name).astype(net.dtype)
+        if x_test is not None and len(x_test):
+            self.x_test = np.ascontiguousarray(x_test, dtype=net.dtype)
+            self.y_test = np.asarray(y_test)
+            self.t_test = encode_targets(self.y_test, n_out, task, net.output.name).astype(net.dtype)
+        else:
+            self.x_test = self.y_test = self.t_test = None
+        self.batch_size = max(1, min(int(batch_size), len(self.x_train)))
+        # Views of the weights (not biases) and their gradient, for regularization.
+        self._weights = net.params[: net.n_weights]
+        self._weight_grad = net.grad[: net.n_weights]
+        # The evaluation runs one forward pass over the training and test samples stacked,
+        # and one workspace serves it and, through views of its first rows, every batch.
+        if self.x_test is None:
+            self._x_eval = self.x_train
+        else:
+            self._x_eval = np.concatenate([self.x_train, self.x_test])
+        self._workspace = net.workspace(max(len(self._x_eval), self.batch_size))
+        self._workspaces: dict[int, Workspace] = {}
+
+        self.epoch = 0  # completed epochs
+        self.steps = 0  # completed mini-batch updates
+        self.diverged: str | None = None
+        self._order: Array | None = None  # this epoch's sample order
+        self._cursor = 0  # index of the next batch's first sample in this epoch
+        self._x_epoch, self._t_epoch = self.x_train, self.t_train
+        self.history: list[EpochStats] = [self.evaluate()]
+
+    # ---------------------------------------------------------------- one step
+    def train_batch(self, x: Array, t: Array) -> None:
+        """One step of gradient descent on the batch (x, t)."""
+        net, ws = self.net, self.workspace(len(x))
+        fwd = net.forward(x, ws)
+        delta = self.loss.delta(fwd.z[-1], fwd.output, t, net.output, out=ws.deltas[-1])  # ∂L/∂z at the output
+        net.backward(fwd, delta, ws)  # fills net.grad with ∂L/∂W, ∂L/∂b
+        if self.reg != "none":
+            add_penalty_gradient(self._weight_grad, self._weights, self.reg, self.reg_rate)
+        self.optimizer.step(net.params, net.grad, self.lr)
+
+    def workspace(self, n: int) -> Workspace:
+        """The arrays for passes over n samples (views of the shared workspace, kept per n)."""
+        ws = self._workspaces.get(n)
+        if ws is None:
+            big = self._workspace if n <= self._workspace.n else self.net.workspace(n)
+            ws = self._workspaces[n] = big.rows(n)
+        return ws
+
+    # ---------------------------------------------------------------- batches and epochs
+    @property
+    def n_batches(self) -> int:
+        """Mini-batches per epoch (the last one may be smaller)."""
+        return -(-len(self.x_train) // self.batch_size)
+
+    @property
+    def batch_in_epoch(self) -> int:
+        """How many batches of the current epoch are done."""
+        return -(-self._cursor // self.batch_size)
+
+    def next_batch(self) -> tuple[Array, Array]:
+        """The samples of the next mini-batch (drawing this epoch's order if it starts now)."""
+        if self._cursor == 0:
+            if self.shuffle:
+                self._order = self.rng.permutation(len(self.x_train))
+                self._x_epoch, self._t_epoch = self.x_train[self._order], self.t_train[self._order]
+            else:
+                self._order = None
+                self._x_epoch, self._t_epoch = self.x_train, self.t_train
+        end = self._cursor + self.batch_size
+        return self._x_epoch[self._cursor : end], self._t_epoch[self._cursor : end]
+
+    def finish_batch(self) -> EpochStats | None:
+        """Advance past the batch just trained; at the end of an epoch, evaluate and return its stats."""
+        self.steps += 1
+        self._cursor += self.batch_size
+        if self._cursor < len(self.x_train):
+            return None
+        self._cursor = 0
+        self.epoch += 1
+        stats = self.evaluate()
+        self.history.append(stats)
+        return stats
+
+    def step_batch(self) -> EpochStats | None:
+        """Train on one mini-batch; returns the epoch's stats if this batch completed an epoch.
+
+        Divergence is checked at the end of each epoch; call ``check_divergence`` to check now."""
+        if self.diverged:
+            return None
+        x, t = self.next_batch()
+        self.train_batch(x, t)
+        return self.finish_batch()
+
+    def check_divergence(self) -> bool:
+        """Mark the run diverged if a weight is no longer finite (epochs check this themselves)."""
+        if not self.diverged and not np.isfinite(self.net.params).all():
+            self._diverge()
+        return self.diverged is not None
+
+    def step_epoch(self) -> EpochStats | None:
+        """Train on mini-batches until the current epoch is complete; None if diverged."""
+        if self.diverged:
+            return None
+        while True:
+            x, t = self.next_batch()
+            self.train_batch(x, t)
+            stats = self.finish_batch()
+            if stats is not None:
+                return None if self.diverged else stats
+
+    # ---------------------------------------------------------------- metrics
+    def _loss_and_accuracy(self, fwd: Forward, y: Array, t: Array) -> tuple[float, float | None]:
+        loss = self.loss.value(fwd.z[-1], fwd.output, t)
+        acc = None
+        if self.task == "classification":
+            right = decode_outputs(fwd.output, self.task, self.net.output.name) == y
+            acc = float(np.count_nonzero(right) / len(y))
+        return loss, acc
+
+    def evaluate(self) -> EpochStats:
+        """Loss and accuracy on the train and test sets and the full-batch gradient norms."""
+        net, n = self.net, len(self.x_train)
+        with np.errstate(all="ignore"):
+            both = net.forward(self._x_eval, self.workspace(len(self._x_eval)))
+            # Its first n rows are the training samples' pass: the arrays of workspace(n).
+            train = self.workspace(n)
+            train.fwd.a[0] = self.x_train
+            train_loss, train_acc = self._loss_and_accuracy(train.fwd, self.y_train, self.t_train)
+            out = train.fwd.output
+            delta = self.loss.delta(train.fwd.z[-1], out, self.t_train, net.output, out=train.deltas[-1])
+            net.backward(train.fwd, delta, train)  # the full-batch gradient, for its norms
+            grad_norms = tuple(float(np.linalg.norm(dW)) for dW in net.dW)
+            test_loss = test_acc = None
+            if self.x_test is not None:
+                test = Forward([z[n:] for z in both.z], [a[n:] for a in both.a])
+                test_loss, test_acc = self._loss_and_accuracy(test, self.y_test, self.t_test)
+            reg_penalty = penalty(self._weights, self.reg, self.reg_rate)
+        if not (np.isfinite(train_loss) and np.isfinite(self.net.params).all()):
+            self._diverge()
+        return EpochStats(self.epoch, train_loss, test_loss, train_acc, test_acc, reg_penalty, grad_norms, self.lr)
+
+    def _diverge(self) -> None:
+        self.diverged = (
+            f"diverged at epoch {self.epoch}: the loss or a weight is no longer a finite number "
+            f"(learning rate {self.lr:g} is too high: lower it and reset)"
+        )
+
+    # ---------------------------------------------------------------- state
+    def snapshot(self) -> Snapshot:
+        """An immutable copy of the current weights and latest figures."""
+        params = _read_only(self.net.params.copy())
+        n_w = self.net.n_weights
+        W = tuple(_read_only(p) for p in split_flat(params[:n_w], [w.shape for w in self.net.W]))
+        b = tuple(_read_only(p) for p in split_flat(params[n_w:], [bb.shape for bb in self.net.b]))
+        return Snapshot(self.epoch, self.steps, W, b, self.history[-1], self.lr, self.diverged)
+
+    def checkpoint(self) -> Checkpoint:
+        """Everything needed to continue exactly from here."""
+        return Checkpoint(
+            self.epoch,
+            self.steps,
+            self.net.params.copy(),
+            self.optimizer.state(),
+            self.rng.bit_generator.state,
+            None if self._order is None else self._order.copy(),
+            self._cursor,
+            self.lr,
+            len(self.history),
+        )
+
+    def restore(self, cp: Checkpoint) -> None:
+        """Go back (or forward) to a checkpoint; history after it is dropped."""
+        self.epoch, self.steps, self.lr = cp.epoch, cp.steps, cp.lr
+        self.net.params[...] = cp.params
+        self.optimizer.load_state(cp.optimizer)
+        self.rng.bit_generator.state = cp.rng
+        self._order, self._cursor = (None if cp.order is None else cp.order.copy()), cp.cursor
+        if self._order is not None:
+            self._x_epoch, self._t_epoch = self.x_train[self._order], self.t_train[self._order]
+        else:
+            self._x_epoch, self._t_epoch = self.x_train, self.t_train
+        del self.history[cp.n_history :]
+        self.diverged = None
+        if not np.isfinite(self.net.params).all():
+            self._diverge()
+

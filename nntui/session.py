@@ -1,0 +1,158 @@
+"""From settings to a ready-to-train session: the dataset, the network and its trainer.
+
+Shared by the headless command line and the TUI, so both build exactly the same run
+from the same settings.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nntui.datasets import DataError, Dataset, make_dataset
+from nntui.engine import LOSSES, ModelFileError, Network, Trainer, get_activation, load_model, make_optimizer
+from nntui.settings import Settings, SettingsError, merge
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Every error the user can cause with options or files; each str() is one line.
+USER_ERRORS = (SettingsError, DataError, ModelFileError)
+
+Weights = tuple[list[np.ndarray], list[np.ndarray]]
+
+
+@dataclass
+class Session:
+    """One training run: settings, data, and the trainer holding the network."""
+
+    settings: Settings
+    dataset: Dataset
+    trainer: Trainer
+    loss: str  # resolved loss name
+    output: str  # resolved output activation
+
+    @property
+    def net(self) -> Network:
+        return self.trainer.net
+
+
+def read_config(path: str) -> dict[str, Any]:
+    """The options in a TOML file (keys as the flag names, with - or _)."""
+    p = Path(path)
+    if not p.is_file():
+        raise SettingsError(f"--config: {path}: no such file")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"--config: {path}: not valid TOML ({e})") from None
+    for key in ("config", "headless", "json"):
+        if key in data:
+            raise SettingsError(f"--config: {path}: '{key}' cannot be set in a config file")
+    return data
+
+
+def resolve_settings(flags: dict[str, Any], config: str | None = None) -> tuple[Settings, Weights | None]:
+    """Merge defaults < preset < loaded model's settings < config file < flags.
+
+    Returns the settings and, with ``load``, the model's weights.  Hidden layer sizes not
+    given anywhere are read off the loaded weights.
+    """
+    config_layer = read_config(config) if config else {}
+    first = merge(config_layer, flags)
+    if not first.load:
+        return first, None
+    W, b, saved = load_model(first.load)
+    saved = {k: v for k, v in saved.items() if k in Settings.__dataclass_fields__}
+    if "layers" not in flags and "layers" not in config_layer:
+        saved["layers"] = [w.shape[1] for w in W[:-1]]
+    try:
+        settings = merge(saved, config_layer, flags)
+    except SettingsError as e:
+        raise ModelFileError(f"{first.load}: saved settings: {e}") from None
+    return settings, (W, b)
+
+
+def resolve_head(settings: Settings, dataset: Dataset) -> tuple[str, str, int]:
+    """The loss, output activation and number of outputs for this data; checks they fit."""
+    task, k = dataset.task, dataset.n_classes
+    loss, output = settings.loss, settings.output
+    if loss == "auto" and task == "classification" and k == 2:
+        # TensorFlow Playground's choice: labels ±1 on a tanh output, squared error.
+        loss, output = "squared", ("tanh" if output == "auto" else output)
+    elif loss == "auto":
+        loss = "squared" if task == "regression" else "ce"
+    if task == "regression" and loss != "squared":
+        raise SettingsError(f"--loss {loss} is for classification; this data is regression (use squared)")
+    if loss == "bce" and k != 2:
+        raise SettingsError(f"--loss bce is for two classes; this data has {k} (use ce)")
+    if output == "auto":
+        output = {"bce": "sigmoid", "ce": "softmax", "squared": "linear"}[loss]
+    if output not in LOSSES[loss].outputs:
+        raise SettingsError(
+            f"--output {output} does not go with --loss {loss} (use {' or '.join(LOSSES[loss].outputs)})"
+        )
+    if task == "regression":
+        n_out = 1 if dataset.y_train.ndim == 1 else dataset.y_train.shape[1]
+    else:
+        n_out = 1 if (k == 2 and loss != "ce") else k
+    return loss, output, n_out
+
+
+def load_data(settings: Settings) -> Dataset:
+    """The dataset the settings describe."""
+    return make_dataset(
+        settings.dataset,
+        samples=settings.samples,
+        noise=settings.noise,
+        train_fraction=settings.train_fraction,
+        features=settings.features,
+        standardize=settings.standardize,
+        seed=settings.seed,
+        classes=settings.classes,
+        task=settings.task,
+        test_path=settings.test_data,
+    )
+
+
+def build_session(settings: Settings, weights: Weights | None = None, dataset: Dataset | None = None) -> Session:
+    """Make the data (unless given), the network (fresh from the seed, or the given weights) and the trainer."""
+    data = dataset if dataset is not None else load_data(settings)
+    loss, output, n_out = resolve_head(settings, data)
+    sizes = (data.n_inputs, *settings.layers, n_out)
+    dtype = np.float32 if settings.dtype == "float32" else np.float64
+    net = Network(sizes, get_activation(settings.activation), get_activation(output), dtype)
+    net.initialize(np.random.default_rng([settings.seed, 1]), settings.init)
+    if weights is not None:
+        W, b = weights
+        if W[0].shape[0] != data.n_inputs:
+            raise ModelFileError(f"{settings.load}: the model takes {W[0].shape[0]} inputs but the data has {data.n_inputs}")
+        if W[-1].shape[1] != n_out:
+            raise ModelFileError(f"{settings.load}: the model has {W[-1].shape[1]} outputs but this task needs {n_out}")
+        try:
+            net.set_weights(W, b)
+        except ValueError as e:
+            raise ModelFileError(f"{settings.load}: {e}") from None
+    trainer = Trainer(
+        net,
+        LOSSES[loss],
+        make_optimizer(settings.optimizer, len(net.params), dtype, settings.momentum),
+        data.x_train,
+        data.y_train,
+        data.x_test,
+        data.y_test,
+        task=data.task,
+        lr=settings.lr,
+        batch_size=settings.batch_size,
+        shuffle=settings.shuffle,
+        reg=settings.reg,
+        reg_rate=settings.reg_rate,
+        rng=np.random.default_rng([settings.seed, 2]),
+    )
+    return Session(settings, data, trainer, loss, output)

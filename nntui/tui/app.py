@@ -1,0 +1,343 @@
+"""The nntui Textual app: watch a network learn; pause, step, change the learning rate."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from nntui.datasets import DATASETS
+from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS
+from nntui.session import USER_ERRORS, Session, Weights, build_session
+from nntui.settings import Settings, next_learning_rate
+from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
+from nntui.tui.digits_view import DigitsView
+from nntui.tui.heatmap import Heatmap
+from nntui.tui.help_screen import HelpScreen
+from nntui.tui.loss_plot import LossPlot
+from nntui.tui.messages import TrainingUpdate
+from nntui.tui.network_diagram import NetworkDiagram
+from nntui.tui.network_view import NetworkView
+from nntui.tui.runner import Runner, Update
+from nntui.tui.status_bar import StatusBar
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+FRAME_INTERVAL = 0.1  # seconds between redraws of the heavy panels while training
+N_DIGITS = 12  # test digits shown for the digits dataset
+
+CYCLES = {
+    "dataset": DATASETS,
+    "activation": HIDDEN_ACTIVATIONS,
+    "optimizer": tuple(OPTIMIZERS),
+}
+
+
+class NNTuiApp(App):
+    """Train a network in a background thread and draw what it learns."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "nntui"
+    AUTO_FOCUS = None  # arrows step training until Tab focuses the network diagram
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Run/Pause"),
+        Binding("s,right", "step_epoch", "Step"),
+        Binding("b", "step_batch", "Batch"),
+        Binding("plus,equals_sign", "lr_up", "LR+", key_display="+"),
+        Binding("minus", "lr_down", "LR-", key_display="-"),
+        Binding("r", "reset", "Reset"),
+        Binding("n", "new_data", "New data"),
+        Binding("t", "toggle_test", "Test pts"),
+        Binding("d", "cycle('dataset')", "Next dataset", show=False),
+        Binding("a", "cycle('activation')", "Next activation", show=False),
+        Binding("o", "cycle('optimizer')", "Next optimizer", show=False),
+        Binding("l", "toggle_log", "Log loss", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("escape", "clear_selection", "Output", show=False),
+    ]
+
+    state: reactive[str] = reactive("paused")  # running | paused | diverged
+    show_test: reactive[bool] = reactive(True)
+
+    def __init__(self, session: Session, weights: Weights | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.settings: Settings = session.settings
+        self._start_weights = weights  # --load: what reset goes back to
+        self.view = self._make_view(session)
+        self.runner = self._make_runner(session.trainer, running=not session.settings.paused)
+        self.latest: Update | None = None
+        self.selected: tuple[int, int] | None = None
+        self._last_frame = 0.0
+        self._frame_timer = None
+        # The panels, kept at hand: updates may still arrive while the app shuts down.
+        self.diagram = NetworkDiagram(id="diagram")
+        self.plot = LossPlot(id="plot")
+        self.heatmap = Heatmap(id="heatmap")
+        self.digits = DigitsView(id="digits")
+        self.confusion = ConfusionMatrix(id="confusion")
+        self.status = StatusBar(id="status")
+        self.right = Vertical(self.heatmap, self.digits, self.confusion, id="right")
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield self.diagram
+                yield self.plot
+            yield self.right
+        yield Static(f"make the terminal larger (needs {MIN_WIDTH}×{MIN_HEIGHT})", id="too-small")
+        yield self.status
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.diagram.border_title = "network (Tab: select a neuron)"
+        self.plot.border_title = "loss"
+        self.digits.border_title = "test digits and predictions"
+        self._configure_panels()
+        self._check_size()
+        self.run_worker(self.runner.run, name="training", group="training", thread=True, exit_on_error=True)
+
+    def on_unmount(self) -> None:
+        self.runner.stop()
+        self.runner.finished.wait(timeout=5)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size)
+
+    def _check_size(self, size: Size | None = None) -> None:
+        """Show the "make the terminal larger" message below the minimum size."""
+        size = size or self.size
+        too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
+        self.screen.set_class(too_small, "-too-small")
+
+    # ------------------------------------------------------------------ sessions
+    def _make_view(self, session: Session) -> NetworkView:
+        return NetworkView(session.net.sizes, session.settings.activation, session.output, session.dataset)
+
+    def _make_runner(self, trainer, running: bool) -> Runner:
+        return Runner(
+            trainer,
+            lambda update: self.post_message(TrainingUpdate(update)),
+            running=running,
+            max_epochs=self.settings.epochs,
+        )
+
+    def _use_session(self, session: Session, note: str) -> None:
+        """Swap in a freshly built session (reset, new data, cycled option)."""
+        self.session, self.settings = session, session.settings
+        self.view = self._make_view(session)
+        self.selected = None
+        self._configure_panels()
+        self.runner.replace(session.trainer)
+        self.notify(note, timeout=3)
+
+    def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None) -> None:
+        try:
+            session = build_session(settings, weights, self.session.dataset if same_data else None)
+        except USER_ERRORS as first:
+            try:  # the new dataset may not fit an explicit loss/output/feature choice: fall back to auto
+                fallback = settings.replace(loss="auto", output="auto", features="x1,x2")
+                session = build_session(fallback, None)
+            except USER_ERRORS:
+                self.notify(str(first), severity="error")
+                return
+        self._use_session(session, note)
+
+    def _configure_panels(self) -> None:
+        """Show the panels that fit this dataset."""
+        data = self.session.dataset
+        self.right.set_class(not data.is_2d, "-digits")
+        self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
+        heatmap = self.heatmap
+        if data.is_2d:
+            self._set_heatmap_evaluator()
+            heatmap.set_points(
+                data.points_train, data.y_train, data.points_test, data.y_test,
+                show_test=self.show_test, n_classes=max(data.n_classes, 2), regression=data.task == "regression",
+            )
+        else:
+            heatmap.set_evaluator(None, "binary", (0.0, 1.0, 0.0, 1.0))
+
+    def _set_heatmap_evaluator(self) -> None:
+        data = self.session.dataset
+        heatmap = self.heatmap
+        if not data.is_2d:
+            return
+        if self.selected is not None:
+            layer, index = self.selected
+            heatmap.set_evaluator(lambda p: self.view.neuron_field(p, layer, index), "neuron", data.bounds)
+            what = data.features[index] if layer == 0 else f"neuron {index + 1} of layer {layer}"
+            heatmap.border_title = f"{what} over the plane (escape: output)"
+        else:
+            kind = "regression" if data.task == "regression" else ("binary" if data.n_classes == 2 else "multiclass")
+            heatmap.set_evaluator(self.view.field, kind, data.bounds)
+            heatmap.border_title = "output over the input plane"
+
+    # ------------------------------------------------------------------ updates from the training thread
+    def on_training_update(self, message: TrainingUpdate) -> None:
+        update = message.update
+        if update.generation != self.runner.generation:
+            return  # from a trainer that has since been replaced
+        self.latest = update
+        snap = update.snapshot
+        self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
+        self._update_status()
+        elapsed = time.monotonic() - self._last_frame
+        if elapsed >= FRAME_INTERVAL or not update.running:
+            self._draw()
+        elif self._frame_timer is None:
+            self._frame_timer = self.set_timer(FRAME_INTERVAL - elapsed, self._draw)
+
+    def watch_state(self, old: str, new: str) -> None:
+        if new == "diverged" and self.latest is not None:
+            self.notify(self.latest.snapshot.diverged or "diverged", severity="error", timeout=8)
+
+    def _update_status(self) -> None:
+        update = self.latest
+        if update is None:
+            return
+        snap = update.snapshot
+        self.status.update_status(
+            epoch=snap.epoch,
+            stats=snap.stats,
+            optimizer=self.settings.optimizer,
+            batch_size=self.session.trainer.batch_size,
+            state=self.state,
+            epochs_per_second=update.epochs_per_second,
+            message=snap.diverged,
+            dataset=self.settings.dataset,
+            layers="-".join(map(str, self.view.net.sizes)),
+            lr=snap.lr,
+        )
+
+    def _draw(self) -> None:
+        """Redraw the heavy panels from the latest snapshot."""
+        self._frame_timer = None
+        self._last_frame = time.monotonic()
+        update = self.latest
+        if update is None:
+            return
+        data = self.session.dataset
+        self.view.load(update.snapshot)
+        diagram = self.diagram
+        diagram.set_network(self.view.net.sizes, update.snapshot.W, update.snapshot.b, data.features)
+        self.plot.set_history(update.history, data.task == "classification")
+        if data.is_2d:
+            self.heatmap.refresh_field()
+        if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
+            predicted = self.view.predict(data.x_test)
+            self.confusion.set_matrix(
+                confusion_matrix(data.y_test, predicted, data.n_classes), data.class_names
+            )
+            if not data.is_2d and data.n_inputs == 64:
+                n = min(N_DIGITS, data.n_test)
+                self.digits.set_digits(data.x_test[:n], data.y_test[:n], predicted[:n])
+
+    # ------------------------------------------------------------------ actions
+    def action_toggle_pause(self) -> None:
+        """Pause or resume training."""
+        if self.state == "diverged":
+            self.notify("The run diverged: lower the learning rate (-) and reset (r).", severity="warning")
+            return
+        self.runner.toggle()
+
+    def action_step_epoch(self) -> None:
+        """Train exactly one epoch (pauses first if running)."""
+        if self.state == "running":
+            self.runner.pause()
+        else:
+            self.runner.step_epoch()
+
+    def action_step_batch(self) -> None:
+        """Train exactly one mini-batch (pauses first if running)."""
+        if self.state == "running":
+            self.runner.pause()
+        else:
+            self.runner.step_batch()
+
+    def _change_lr(self, direction: int) -> None:
+        lr = next_learning_rate(self.settings.lr, direction)
+        self.settings = self.settings.replace(lr=lr)
+        self.session.settings = self.settings
+        self.runner.set_lr(lr)
+
+    def action_lr_up(self) -> None:
+        """Raise the learning rate one step along the ladder (no reset)."""
+        self._change_lr(+1)
+
+    def action_lr_down(self) -> None:
+        """Lower the learning rate one step along the ladder (no reset)."""
+        self._change_lr(-1)
+
+    def action_reset(self) -> None:
+        """Start again from the seed's initial weights, on the same data."""
+        self._rebuild(self.settings, "reset: fresh weights, same data", same_data=True, weights=self._start_weights)
+
+    def action_new_data(self) -> None:
+        """New data (and weights) from the next seed."""
+        self._start_weights = None
+        settings = self.settings.replace(seed=self.settings.seed + 1)
+        self._rebuild(settings, f"new data: seed {settings.seed}")
+
+    def action_cycle(self, option: str) -> None:
+        """Switch to the next dataset, activation or optimizer, and reset."""
+        choices = CYCLES[option]
+        current = getattr(self.settings, option)
+        following = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+        self._start_weights = None
+        self._rebuild(self.settings.replace(**{option: following}), f"{option}: {following} (weights reset)")
+
+    def action_toggle_test(self) -> None:
+        """Show or hide the test points on the heatmap."""
+        self.show_test = not self.show_test
+
+    def watch_show_test(self, show: bool) -> None:
+        if self.is_mounted:
+            self._configure_panels()
+
+    def action_toggle_log(self) -> None:
+        """Plot log10 of the loss (or the loss itself again)."""
+        plot = self.plot
+        plot.log_scale = not plot.log_scale
+
+    def action_help(self) -> None:
+        """Open the help screen."""
+        self.push_screen(HelpScreen())
+
+    def action_clear_selection(self) -> None:
+        """Back to the network's output on the heatmap."""
+        self.diagram.selected = None
+        self._select(None)
+
+    def on_network_diagram_neuron_selected(self, message: NetworkDiagram.NeuronSelected) -> None:
+        self._select(None if message.layer is None else (message.layer, message.index))
+
+    def _select(self, selected: tuple[int, int] | None) -> None:
+        self.selected = selected
+        self._set_heatmap_evaluator()
+        if selected is None:
+            self.set_focus(None)  # the arrow keys step training again
+
+    async def action_quit(self) -> None:
+        """Stop training and quit."""
+        self.runner.stop()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette offers every key's action too."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit",):
+                continue
+            method = getattr(self, f"action_{binding.action.split('(')[0]}")
+            title = f"{binding.description} ({binding.key_display or binding.key.split(',')[0]})"
+            yield SystemCommand(title, (method.__doc__ or "").strip(), lambda a=binding.action: self.run_action(a))

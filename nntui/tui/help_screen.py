@@ -1,0 +1,131 @@
+"""The help screen: what each panel shows, in plain words, and the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP_TEXT = """\
+# How to read this screen
+
+*`escape`, `?` or `q` closes this help; the arrow keys and PageUp/PageDown scroll it.*
+
+A neural network is a stack of **neurons**. Each neuron adds up its inputs, each
+multiplied by a **weight**, adds its own **bias**, and passes the sum through an
+**activation** function (a gentle squashing curve such as tanh). Training means
+nudging every weight and bias a little, over and over, so that the network's
+answers get closer to the right ones. How wrong it still is gets measured by the
+**loss**; how big each nudge is, is the **learning rate**.
+
+## The network diagram
+
+- Each **column of boxes** is a layer of neurons: the inputs on the left, the
+  output on the right, the hidden layers in between.
+- Each **link** between two neurons is one weight. Its **colour is the sign**:
+  blue for positive (it pushes the next neuron up), orange for negative (it pushes
+  it down). Its **thickness is the size**: thick links matter most, faint ones
+  hardly at all.
+- A neuron's **fill colour is its bias**, in the same blue/orange code.
+- **Select a neuron** with `Tab` and the arrow keys, or click it, to see what that
+  one neuron computes over the whole input plane.
+
+## The heatmap
+
+- This is the network's **output for every point of the input plane**: blue where
+  it answers "positive / class 1", orange where it answers "negative / class 0",
+  pale where it is unsure. With more than two classes each class has its own
+  colour; for regression the colour shows the predicted number.
+- The line where the colour flips is the **decision boundary**: the network's
+  idea of where one class ends and the other begins.
+- The dots are the data, coloured by their true class. **Training points** are
+  drawn in strong colours: the network learns from them. **Test points** are
+  drawn paler: they are kept aside to check whether what the network learned also
+  works on data it has never seen (`t` shows or hides them).
+- When a neuron is selected, the heatmap shows **that neuron's output** instead of
+  the network's (`escape` goes back to the network's output).
+
+## The loss curves
+
+- **Blue is the training loss, orange the test loss**, one point per epoch (one
+  pass over all the training data). Lower is better.
+- For classification the lighter lines, on the **right-hand axis from 0 to 1**,
+  are the **accuracy**: the share of points put in the right class.
+- **Overfitting** looks like this: the training loss keeps going down while the
+  test loss levels off or climbs back up. The network is memorising the training
+  points instead of learning the pattern.
+- A **purple vertical line** marks an epoch where the learning rate was changed,
+  labelled with the new rate when there is room.
+- A loss that shoots up or disappears means training **diverged**: the steps were
+  too big. Lower the learning rate and reset.
+
+## The status line
+
+The epoch, the training and test loss (blue / orange), the accuracy, the learning
+rate, the speed in epochs per second, the optimizer, the batch size (how many
+points are used for each nudge), the data set and the layer sizes, and whether
+training is **running**, **paused** or has **diverged** (in red, with the reason
+and what to do about it).
+
+## Keys
+
+| Key | What it does |
+|---|---|
+| `space` | pause / resume training |
+| `s` or `→` | one epoch forward (while paused) |
+| `b` | one mini-batch forward: a single nudge |
+| `+` / `-` | learning rate up / down, along 0.00001 … 10 (training goes on, no reset) |
+| `r` | reset the weights: same data, same random seed, start again |
+| `n` | new data with a new random seed |
+| `t` | show / hide the test points |
+| `l` | loss curve on a log scale (log10 of the loss) and back |
+| `Tab`, arrows, click | select a neuron: the heatmap shows what it computes; `escape` goes back |
+| `d` / `a` / `o` | next data set / activation / optimizer (resets the network) |
+| `?` | this help |
+| `q` | quit |
+| `ctrl+p` | command palette: every command, searchable |
+
+Close this help with `escape`, `?` or `q`.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """A scrollable explanation of the panels and keys, closed with escape, ? or q."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 90;
+        max-width: 100%;
+        height: 100%;
+        max-height: 100%;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("question_mark", "close", "Close", show=False),
+        Binding("q", "close", "Close", show=False),
+    ]
+
+    def __init__(self, extra: str = "") -> None:
+        super().__init__()
+        self.extra = extra
+
+    def compose(self) -> ComposeResult:
+        """A scrolling Markdown document, with the app's extra notes at the end."""
+        text = HELP_TEXT if not self.extra else f"{HELP_TEXT}\n{self.extra}\n"
+        with VerticalScroll(id="help-scroll"):
+            yield Markdown(text, id="help-text")
+
+    def on_mount(self) -> None:
+        """Focus the scroll area so the arrow and page keys scroll the text."""
+        self.query_one("#help-scroll", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        """Close the help."""
+        self.dismiss(None)

@@ -1,0 +1,19 @@
+"""Messages between the training thread and the UI."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from nntui.tui.runner import Update
+
+
+class TrainingUpdate(Message):
+    """A new snapshot from the training thread.  Consecutive updates coalesce: only the
+    newest waiting one is handled, so the UI never falls behind however fast training runs."""
+
+    def __init__(self, update: Update) -> None:
+        super().__init__()
+        self.update = update
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TrainingUpdate)

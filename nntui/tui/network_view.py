@@ -1,0 +1,65 @@
+"""Forward passes for drawing: the network at a snapshot's weights, evaluated on any inputs.
+
+The TUI never trains or computes gradients; it only asks what a snapshot's network outputs
+(for the heatmap, the probe, the confusion matrix), through the engine's own forward pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nntui.datasets import Dataset
+from nntui.engine import Network, Snapshot, decode_outputs, get_activation
+
+
+class NetworkView:
+    """A copy of the network that follows the snapshots published by the training thread."""
+
+    def __init__(self, sizes, hidden: str, output: str, dataset: Dataset):
+        self.net = Network(sizes, get_activation(hidden), get_activation(output))
+        self.dataset = dataset
+        self.epoch = -1
+
+    @property
+    def task(self) -> str:
+        return self.dataset.task
+
+    def load(self, snapshot: Snapshot) -> None:
+        """Take the snapshot's weights."""
+        self.net.set_weights(snapshot.W, snapshot.b)
+        self.epoch = snapshot.epoch
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every layer's activations a[0] (inputs) … a[L] (outputs) for inputs x."""
+        with np.errstate(all="ignore"):
+            return self.net.forward(x).a
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted classes (or values) for inputs x."""
+        with np.errstate(all="ignore"):
+            return decode_outputs(self.net.predict(x), self.task, self.net.output.name)
+
+    def field(self, points: np.ndarray) -> np.ndarray:
+        """What the heatmap shows for raw 2-D points.
+
+        Two classes: a score in [-1, 1] (−1 sure of class 0, +1 sure of class 1);
+        more classes: per-class probabilities (n, k); regression: the output value.
+        """
+        with np.errstate(all="ignore"):
+            a = self.net.predict(self.dataset.inputs(points))
+        out = self.net.output.name
+        if self.task == "regression":
+            return a[:, 0]
+        if a.shape[1] == 1:  # one output: sigmoid in [0, 1], tanh or linear around ±1
+            return 2.0 * a[:, 0] - 1.0 if out == "sigmoid" else np.clip(a[:, 0], -1.0, 1.0)
+        if out == "softmax":
+            probs = a
+        else:  # one output per class without softmax: rescale to [0, 1] and normalise
+            low = -1.0 if out in ("tanh", "linear") else 0.0
+            probs = np.clip((a - low) / (1.0 - low), 1e-9, None)
+            probs = probs / probs.sum(axis=1, keepdims=True)
+        return 2.0 * probs[:, 1] - 1.0 if probs.shape[1] == 2 else probs
+
+    def neuron_field(self, points: np.ndarray, layer: int, index: int) -> np.ndarray:
+        """One neuron's activation over raw 2-D points (layer 0 = the input features)."""
+        return self.activations(self.dataset.inputs(points))[layer][:, index]

@@ -1,0 +1,186 @@
+"""The status line: epoch, losses, accuracy, learning rate, settings, state and speed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from nntui.engine.trainer import EpochStats
+from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color
+
+STATES = ("running", "paused", "diverged")
+STATE_STYLE = {"running": "bold green", "paused": "bold yellow", "diverged": "bold red"}
+STATE_ICON = {"running": "▶", "paused": "⏸", "diverged": "✖"}
+SEPARATOR = "  "
+FALLBACK_WIDTH = 80  # used before the first layout, when the widget has no size yet
+
+
+@dataclass(frozen=True, eq=False)
+class _Segment:
+    """One field of the status line; lower priority numbers are kept longer when space is short."""
+
+    priority: int
+    text: Text
+
+
+def _fmt_loss(v: float | None) -> str:
+    """A loss with four significant digits; 'nan' / 'inf' for a diverged run."""
+    if v is None:
+        return "–"
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else "inf"
+    return f"{v:.4g}"
+
+
+def _fmt_acc(v: float | None) -> str:
+    """An accuracy as a percentage."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    return f"{v * 100:.1f}%"
+
+
+def _pair(label: str, train: str, test: str | None) -> Text:
+    """'label train / test' with train in blue and test in orange (the plot's colours)."""
+    t = Text(f"{label} ", style="dim")
+    t.append(train, style=hex_color(POSITIVE))
+    if test is not None:
+        t.append(" / ", style="dim")
+        t.append(test, style=hex_color(NEGATIVE))
+    return t
+
+
+def _field(label: str, value: str) -> Text:
+    """'label value' with a dim label."""
+    t = Text(f"{label} " if label else "", style="dim")
+    t.append(value)
+    return t
+
+
+def _join(segments: list[Text]) -> Text:
+    """Segments separated by two spaces."""
+    return Text(SEPARATOR).join(segments)
+
+
+class StatusBar(Static):
+    """One or two compact lines of training figures; the state is also a CSS class for the app's .tcss."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: auto;
+    }
+    """
+
+    state: reactive[str] = reactive("paused")
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's parameter name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__("", name=name, id=id, classes=classes)
+        self._args: dict | None = None
+
+    def update_status(
+        self,
+        *,
+        epoch: int,
+        stats: EpochStats,
+        optimizer: str,
+        batch_size: int,
+        state: str,
+        epochs_per_second: float,
+        message: str | None = None,
+        dataset: str = "",
+        layers: str = "",
+        lr: float | None = None,
+    ) -> None:
+        """Show the latest figures; fields are dropped by priority when the widget is narrow."""
+        self._args = dict(
+            epoch=epoch, stats=stats, optimizer=optimizer, batch_size=batch_size, state=state,
+            epochs_per_second=epochs_per_second, message=message, dataset=dataset, layers=layers, lr=lr,
+        )
+        self.state = state
+        self.update(self.build_text(self.size.width or FALLBACK_WIDTH, **self._args))
+
+    def watch_state(self, state: str) -> None:
+        """Mirror the state as one of the CSS classes -running, -paused, -diverged."""
+        for name in STATES:
+            self.set_class(state == name, f"-{name}")
+
+    def on_resize(self, event: Resize) -> None:
+        """Re-fit the fields to the new width."""
+        if self._args is not None:
+            self.update(self.build_text(event.size.width or FALLBACK_WIDTH, **self._args))
+
+    @staticmethod
+    def build_text(
+        width: int,
+        *,
+        epoch: int,
+        stats: EpochStats,
+        optimizer: str,
+        batch_size: int,
+        state: str,
+        epochs_per_second: float,
+        message: str | None = None,
+        dataset: str = "",
+        layers: str = "",
+        lr: float | None = None,
+    ) -> Text:
+        """Lay the fields out in at most two lines of the given width (a message takes the second line).
+
+        ``lr`` is the current learning rate when it differs from the one the stats were taken at."""
+        width = max(1, width)
+        icon = STATE_ICON.get(state, "•")
+        segments = [
+            _Segment(0, Text(f"{icon} {state}", style=STATE_STYLE.get(state, "bold"))),
+            _Segment(0, _field("epoch", f"{epoch:,}")),
+            _Segment(1, _pair("loss", _fmt_loss(stats.train_loss),
+                              None if stats.test_loss is None else _fmt_loss(stats.test_loss))),
+        ]
+        if stats.train_acc is not None:
+            segments.append(_Segment(2, _pair("acc", _fmt_acc(stats.train_acc),
+                                              None if stats.test_acc is None else _fmt_acc(stats.test_acc))))
+        segments.append(_Segment(1, _field("lr", f"{stats.lr if lr is None else lr:g}")))
+        eps = epochs_per_second if math.isfinite(epochs_per_second) else 0.0
+        segments.append(_Segment(3, _field("", f"{eps:.3g} ep/s")))
+        if optimizer:
+            segments.append(_Segment(4, _field("", optimizer)))
+        segments.append(_Segment(5, _field("batch", str(batch_size))))
+        if dataset:
+            segments.append(_Segment(6, _field("", dataset)))
+        if layers:
+            segments.append(_Segment(7, _field("", layers)))
+
+        first, rest = _fit(segments, width)
+        lines = [_join([s.text for s in first])]
+        if message:
+            style = "bold red" if state == "diverged" else "italic"
+            second = Text(message, style=style)
+        else:
+            second, _ = _fit(rest, width)
+            second = _join([s.text for s in second]) if second else None
+        if second is not None:
+            lines.append(second)
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n").join(lines)
+
+
+def _fit(segments: list[_Segment], width: int) -> tuple[list[_Segment], list[_Segment]]:
+    """Keep the highest-priority segments (in their original order) that fit in width; return kept, dropped."""
+    kept = list(segments)
+    dropped: list[_Segment] = []
+    while len(kept) > 1 and _join([s.text for s in kept]).cell_len > width:
+        worst = max(kept, key=lambda s: (s.priority, kept.index(s)))
+        kept.remove(worst)
+        dropped.append(worst)
+    dropped.sort(key=lambda s: segments.index(s))
+    return kept, dropped

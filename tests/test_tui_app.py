@@ -1,0 +1,225 @@
+"""The live TUI, driven through Textual's Pilot: keys, the training worker, and its states."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from nntui.session import build_session
+from nntui.settings import merge
+from nntui.tui.app import NNTuiApp
+from nntui.tui.heatmap import Heatmap
+from nntui.tui.help_screen import HelpScreen
+from nntui.tui.network_diagram import NetworkDiagram
+from nntui.tui.status_bar import StatusBar
+
+
+def make_app(**options) -> NNTuiApp:
+    options.setdefault("paused", True)
+    return NNTuiApp(build_session(merge(options)))
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until condition() holds (fails the test after timeout seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await pilot.pause(0.01)
+
+
+def epoch(app: NNTuiApp) -> int:
+    return -1 if app.latest is None else app.latest.snapshot.epoch
+
+
+def status_text(app: NNTuiApp) -> str:
+    return str(app.query_one(StatusBar).render())
+
+
+async def test_worker_delivers_epochs_to_the_screen():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: epoch(app) >= 3)
+        assert app.state == "running"
+        await wait_for(pilot, lambda: "epoch" in status_text(app))
+        assert app.query_one(Heatmap).values is not None
+
+
+async def test_space_pauses_and_resumes():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: epoch(app) >= 1)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.latest.running is False)
+        assert app.state == "paused"
+        frozen = epoch(app)
+        for _ in range(5):
+            await pilot.pause(0.01)
+        assert epoch(app) == frozen and app.runner.trainer.epoch == frozen
+        await pilot.press("space")
+        await wait_for(pilot, lambda: epoch(app) > frozen)
+        assert app.state == "running"
+
+
+async def test_s_and_right_step_one_epoch_and_b_one_batch():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.latest.snapshot.steps == 1)
+        assert epoch(app) == 0 and app.latest.batch_in_epoch == 1
+        await pilot.press("s")  # finishes the epoch the batch started
+        await wait_for(pilot, lambda: epoch(app) == 1)
+        assert app.latest.snapshot.steps == app.latest.n_batches
+        await pilot.press("right")
+        await wait_for(pilot, lambda: epoch(app) == 2)
+        assert app.state == "paused"
+
+
+async def test_plus_minus_change_the_learning_rate_without_reset():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: epoch(app) == 1)
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.1)
+        await pilot.press("minus", "minus")
+        await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.01)
+        assert app.runner.trainer.lr == 0.01 and epoch(app) == 1  # nothing was reset
+        assert "lr 0.01" in status_text(app)
+
+
+async def test_r_resets_to_the_seeds_weights_on_the_same_data():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        start = [w.copy() for w in app.latest.snapshot.W]
+        data = app.session.dataset
+        await pilot.press("s", "s")
+        await wait_for(pilot, lambda: epoch(app) == 2)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.latest.generation == 1)
+        assert epoch(app) == 0 and app.session.dataset is data
+        assert all(np.array_equal(a, b) for a, b in zip(start, app.latest.snapshot.W))
+
+
+async def test_n_draws_new_data_from_the_next_seed():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        before = app.session.dataset.x_train.copy()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.latest.generation == 1)
+        assert app.settings.seed == 1 and not np.array_equal(before, app.session.dataset.x_train)
+
+
+async def test_t_toggles_test_points():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.show_test
+        await pilot.press("t")
+        assert not app.show_test
+        await pilot.press("t")
+        assert app.show_test
+
+
+@pytest.mark.parametrize("key,option,expected", [("d", "dataset", "xor"), ("a", "activation", "relu"), ("o", "optimizer", "momentum")])
+async def test_d_a_o_cycle_dataset_activation_optimizer(key, option, expected):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: app.latest.generation == 1)
+        assert getattr(app.settings, option) == expected
+        assert epoch(app) == 0
+
+
+async def test_cycling_to_digits_shows_digits_and_confusion():
+    app = make_app(dataset="multigauss")  # the next dataset is digits
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.latest.generation == 1)
+        await pilot.pause()
+        assert app.settings.dataset == "digits"
+        assert app.query_one("#digits").display and not app.query_one(Heatmap).display
+        assert app.query_one("#confusion").display
+
+
+async def test_help_opens_and_closes():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits_and_leaves_no_thread_running():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: epoch(app) >= 1)
+        await pilot.press("q")
+    assert app.runner.finished.is_set()
+    assert not any(t.name.startswith("training") or "nntui" in t.name for t in threading.enumerate() if t.is_alive() and t is not threading.main_thread())
+
+
+async def test_divergence_pauses_and_minus_then_r_recovers():
+    app = make_app(dataset="plane", lr=1000, paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "diverged")
+        assert "diverged" in status_text(app) and app.latest.running is False
+        assert "lower" in app.latest.snapshot.diverged
+        await pilot.press("minus")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.latest.generation == 1)
+        assert app.state == "paused" and app.latest.snapshot.diverged is None
+        assert app.settings.lr == 10.0
+
+
+async def test_too_small_terminal_shows_a_message_and_recovers():
+    app = make_app()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-too-small")
+        assert app.query_one("#too-small").display
+        assert "make the terminal larger" in str(app.query_one("#too-small").render())
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert not app.screen.has_class("-too-small")
+
+
+async def test_resizing_at_any_moment_never_crashes():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for size in [(80, 24), (20, 5), (200, 60), (61, 18), (1, 1), (120, 40)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: epoch(app) >= 1)
+
+
+async def test_selecting_a_neuron_shows_its_activation_and_escape_returns():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        app.query_one(NetworkDiagram).focus()
+        await pilot.press("right", "right")  # select (0, 0) then move to the first hidden layer
+        await pilot.pause()
+        assert app.selected == (1, 0)
+        heatmap = app.query_one(Heatmap)
+        assert heatmap.kind == "neuron"
+        expected = app.view.neuron_field(heatmap.grid_points(), 1, 0)
+        assert np.allclose(heatmap.values.ravel(), expected / np.abs(expected).max(), atol=1e-9) or heatmap.values is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.selected is None and heatmap.kind == "binary"
+
+
+async def test_command_palette_offers_the_actions():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for word in ("Run/Pause", "Step", "Reset", "New data", "Next dataset", "Help"):
+            assert any(word in t for t in titles), word

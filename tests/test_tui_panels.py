@@ -1,0 +1,218 @@
+"""Tests for the loss plot, the status bar and the help screen."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+
+from nntui.engine.trainer import EpochStats
+from nntui.tui.help_screen import HelpScreen
+from nntui.tui.loss_plot import LossPlot, downsample, lr_change_epochs
+from nntui.tui.status_bar import StatusBar
+
+
+def make_history(n: int, *, lr_at: dict[int, float] | None = None, nan_from: int | None = None) -> list[EpochStats]:
+    """n epochs of a smoothly falling loss and rising accuracy; lr_at maps epoch -> new rate."""
+    out, lr = [], 0.03
+    for e in range(n):
+        lr = (lr_at or {}).get(e, lr)
+        loss = math.exp(-e / (n / 4 + 1)) + 0.05
+        test = loss * 1.2
+        if nan_from is not None and e >= nan_from:
+            loss = test = math.nan
+        out.append(EpochStats(e, loss, test, 1 - loss / 2, 1 - test / 2, 0.0, (0.1,), lr))
+    return out
+
+
+# ------------------------------------------------------------------ pure functions
+@pytest.mark.parametrize("n, max_points", [(0, 10), (1, 10), (10, 10), (11, 10), (10_000, 160), (10_001, 7), (5, 1)])
+def test_downsample_bounds_and_endpoints(n: int, max_points: int) -> None:
+    x = np.arange(n, dtype=float)
+    y = x**2
+    xs, ys = downsample(x, y, max_points)
+    assert len(xs) == len(ys) <= max(max_points, 1) + 1
+    if n:
+        assert xs[0] == 0 and xs[-1] == n - 1
+        assert np.all(np.diff(xs) > 0)
+        np.testing.assert_array_equal(ys, xs**2)
+
+
+def test_lr_change_epochs() -> None:
+    assert lr_change_epochs([]) == []
+    assert lr_change_epochs(make_history(1)) == []
+    assert lr_change_epochs(make_history(20)) == []
+    history = make_history(20, lr_at={5: 0.1, 6: 0.3, 12: 0.03})
+    assert lr_change_epochs(history) == [5, 6, 12]
+
+
+# ------------------------------------------------------------------ LossPlot
+class PlotApp(App):
+    """Just a loss plot."""
+
+    def compose(self) -> ComposeResult:
+        yield LossPlot()
+
+
+async def _render(app: App, pilot) -> LossPlot:
+    """Let the app paint, then return the plot."""
+    await pilot.pause()
+    return app.query_one(LossPlot)
+
+
+@pytest.mark.parametrize("n", [0, 1, 10_000])
+async def test_loss_plot_builds(n: int) -> None:
+    app = PlotApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.set_history(make_history(n, lr_at={n // 2: 0.1} if n > 2 else None), classification=True)
+        await pilot.pause()
+        assert plot.build_count >= 1
+        text = plot.render().plain
+        assert "epoch" in text and "loss" in text
+        if n:
+            assert "train loss" in text and "test loss" in text
+            # Downsampled to about the plot's width; the right axis holds accuracy.
+            series_lengths = [len(x) for x in plot.plt.monitor.x]
+            assert series_lengths and max(series_lengths) <= 100
+            assert "right" in plot.plt.monitor.yside
+        if n == 10_000:
+            assert plot.plt.monitor.vcoord[0] == [5000.0]  # the learning-rate mark
+            assert "lr 0.1" in text
+
+
+async def test_loss_plot_history_set_before_mount() -> None:
+    plot = LossPlot()
+    plot.set_history(make_history(10), classification=True)
+
+    class EarlyApp(App):
+        def compose(self) -> ComposeResult:
+            yield plot
+
+    async with EarlyApp().run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        assert len(plot._epoch) == 10 and "train loss" in plot.render().plain
+
+
+async def test_loss_plot_log_scale_and_regression() -> None:
+    app = PlotApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.query_one(LossPlot)
+        history = [EpochStats(e, 10.0 ** -e, None, None, None, 0.0, (), 0.1) for e in range(6)]
+        plot.set_history(history, classification=False)
+        plot.log_scale = True
+        await pilot.pause()
+        text = plot.render().plain
+        assert "log10 loss" in text and "accuracy" not in text
+        assert min(plot.plt.monitor.y[0]) == pytest.approx(-5.0)
+
+
+async def test_loss_plot_survives_nan_and_tiny_sizes() -> None:
+    app = PlotApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.set_history(make_history(50, nan_from=30), classification=True)
+        plot.flush()
+        await pilot.pause()
+        assert all(math.isfinite(v) for ys in plot.plt.monitor.y for v in ys)
+        assert max(max(xs) for xs in plot.plt.monitor.x[:2]) == 29  # the diverged epochs are dropped
+        for size in [(10, 4), (1, 1), (25, 7), (100, 30)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            plot.render()
+        # Everything NaN (diverged at once) still draws axes.
+        plot.set_history(make_history(5, nan_from=0, lr_at={2: 1.0}), classification=True)
+        plot.flush()
+        await pilot.pause()
+        assert "epoch" in plot.render().plain
+
+
+async def test_loss_plot_throttles_redraws() -> None:
+    app = PlotApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = await _render(app, pilot)
+        before = plot.build_count
+        history = make_history(300)
+        for i in range(100):
+            plot.set_history(history[: i + 1], classification=True)
+        await pilot.pause()
+        await pilot.pause()
+        assert 1 <= plot.build_count - before <= 2
+        # The last history is drawn once the throttle interval has passed (here: forced).
+        plot.flush()
+        await pilot.pause()
+        assert len(plot._epoch) == 100
+
+
+# ------------------------------------------------------------------ StatusBar
+class StatusApp(App):
+    """Just a status bar."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+async def test_status_bar_shows_figures_and_divergence() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(100, 10)) as pilot:
+        bar = app.query_one(StatusBar)
+        stats = EpochStats(42, 0.1234, 0.2345, 0.95, 0.9, 0.0, (1.0,), 0.03)
+        bar.update_status(epoch=42, stats=stats, optimizer="adam", batch_size=10, state="running",
+                          epochs_per_second=123.4, dataset="spiral", layers="2-8-1")
+        await pilot.pause()
+        text = str(bar.render())
+        assert "epoch 42" in text and "0.1234" in text and "0.2345" in text
+        assert "lr 0.03" in text and "95.0%" in text and "running" in text
+        assert bar.has_class("-running") and not bar.has_class("-diverged")
+
+        bad = EpochStats(12, math.nan, math.nan, 0.5, 0.5, 0.0, (math.nan,), 10.0)
+        message = "diverged at epoch 12: the loss is NaN. Lower the learning rate and reset"
+        bar.update_status(epoch=12, stats=bad, optimizer="sgd", batch_size=10, state="diverged",
+                          epochs_per_second=0.0, message=message)
+        await pilot.pause()
+        text = str(bar.render())
+        assert "diverged" in text and "Lower the learning rate" in text and "nan" in text
+        assert bar.has_class("-diverged") and not bar.has_class("-running")
+        assert bar.state == "diverged"
+
+
+def test_status_text_fits_narrow_widths() -> None:
+    stats = EpochStats(12345, 0.1234, 0.2345, 0.95, 0.9, 0.0, (1.0,), 0.003)
+    for width in (20, 40, 80, 200):
+        text = StatusBar.build_text(width, epoch=12345, stats=stats, optimizer="adam", batch_size=32,
+                                    state="paused", epochs_per_second=1500.0, dataset="xor", layers="2-4-1")
+        lines = text.plain.split("\n")
+        assert len(lines) <= 2
+        assert all(len(line) <= width for line in lines)
+        assert "paused" in lines[0]
+    assert "\n" not in text.plain  # 200 columns: everything on one line
+
+
+# ------------------------------------------------------------------ HelpScreen
+class HelpApp(App):
+    """An app with a ? binding that opens the help."""
+
+    BINDINGS = [Binding("question_mark", "help", "Help")]
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(extra="Extra note from the app."))
+
+
+async def test_help_screen_opens_and_closes() -> None:
+    app = HelpApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "Extra note from the app." in app.screen.query_one("#help-text").source
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
