@@ -30,7 +30,7 @@ from nntui.tui.runner import Runner, Update
 from nntui.tui.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
-FRAME_INTERVAL = 0.1  # seconds between redraws of the heavy panels while training
+FRAME_INTERVAL = 0.2  # seconds between redraws of the heavy panels while training (the UI shares the GIL)
 N_DIGITS = 12  # test digits shown for the digits dataset
 
 CYCLES = {

@@ -44,8 +44,9 @@ class ConfusionMatrix(Static):
         k = m.shape[0]
         names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
         names += [str(i) for i in range(len(names), k)]
+        same_shape = self.matrix is not None and self.matrix.shape == m.shape
         self.matrix = m
-        self.update(self._table(m, names[:k]))
+        self.update(self._table(m, names[:k]), layout=not same_shape)  # layout only when k changes
 
     def _table(self, m: np.ndarray, names: list[str]) -> Table:
         """Build the Rich table for the matrix."""

@@ -56,10 +56,11 @@ class DigitsView(Widget, can_focus=False):
         true = np.asarray(true).reshape(-1).astype(np.int64)
         predicted = np.asarray(predicted).reshape(-1).astype(np.int64)
         n = min(len(imgs), len(true), len(predicted))
+        same_count = n == len(self._images)
         self._images = np.clip(np.where(np.isfinite(imgs[:n]), imgs[:n], 0.0), 0.0, 1.0)
         self._true, self._predicted = true[:n], predicted[:n]
         self._lines = None
-        self.refresh(layout=True)
+        self.refresh(layout=not same_count)  # the height depends only on how many digits
 
     def per_row(self, width: int) -> int:
         """How many digits fit side by side in `width` cells (at least one)."""

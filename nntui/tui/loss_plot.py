@@ -21,7 +21,7 @@ Array = np.ndarray
 TRAIN_COLOR = POSITIVE  # blue, as in the heatmap's class-1 / positive colour
 TEST_COLOR = NEGATIVE  # orange
 LR_COLOR = CLASS_COLORS[4]  # purple: not used for anything else in this panel
-MIN_INTERVAL = 0.25  # seconds between redraws while history keeps arriving (≤ 4 per second)
+MIN_INTERVAL = 0.5  # seconds between redraws while history keeps arriving (≤ 2 per second)
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
 LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
 

@@ -42,7 +42,7 @@ class Runner:
         *,
         running: bool = True,
         max_epochs: int | None = None,
-        min_interval: float = 1 / 30,
+        min_interval: float = 1 / 10,
     ):
         self.trainer = trainer
         self.publish = publish

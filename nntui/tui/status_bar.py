@@ -71,7 +71,7 @@ class StatusBar(Static):
 
     DEFAULT_CSS = """
     StatusBar {
-        height: auto;
+        height: 2;
     }
     """
 
@@ -107,7 +107,8 @@ class StatusBar(Static):
             epochs_per_second=epochs_per_second, message=message, dataset=dataset, layers=layers, lr=lr,
         )
         self.state = state
-        self.update(self.build_text(self.size.width or FALLBACK_WIDTH, **self._args))
+        # The bar's height is fixed, so no layout pass is needed (it would cost the whole screen's).
+        self.update(self.build_text(self.size.width or FALLBACK_WIDTH, **self._args), layout=False)
 
     def watch_state(self, state: str) -> None:
         """Mirror the state as one of the CSS classes -running, -paused, -diverged."""
@@ -117,7 +118,7 @@ class StatusBar(Static):
     def on_resize(self, event: Resize) -> None:
         """Re-fit the fields to the new width."""
         if self._args is not None:
-            self.update(self.build_text(event.size.width or FALLBACK_WIDTH, **self._args))
+            self.update(self.build_text(event.size.width or FALLBACK_WIDTH, **self._args), layout=False)
 
     @staticmethod
     def build_text(
