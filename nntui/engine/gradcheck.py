@@ -33,7 +33,7 @@ def analytic_gradient(net: Network, loss: Loss, x: Array, t: Array, reg: str = "
 
 def numerical_gradient(
     net: Network, loss: Loss, x: Array, t: Array, reg: str = "none", reg_rate: float = 0.0,
-    eps: float = 1e-6, indices=None,
+    eps: float = 1e-5, indices=None,
 ) -> Array:
     """∂J/∂params by central differences (for the given flat indices, or all)."""
     indices = range(len(net.params)) if indices is None else indices

@@ -30,7 +30,7 @@ class Loss:
 
 
 class BinaryCrossEntropy(Loss):
-    """L = -[t log a + (1 - t) log(1 - a)] with a = sigmoid(z), t in {0, 1}."""
+    """L = -Σ_k [t_k log a_k + (1 - t_k) log(1 - a_k)] with a = sigmoid(z), t in {0, 1}."""
 
     name = "bce"
     outputs = ("sigmoid",)
@@ -38,7 +38,7 @@ class BinaryCrossEntropy(Loss):
     def value(self, z: Array, a: Array, t: Array) -> float:
         # Written in terms of z, log(1 + e^z) - t·z, so it never takes log(0).
         e = np.logaddexp(0.0, z) - t * z
-        return float(e.sum() / e.size)  # the mean, without np.mean's Python overhead
+        return float(e.sum() / len(z))  # summed over outputs, averaged over samples
 
     def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
         out = np.subtract(a, t, out=out)  # (a - t) / n

@@ -126,6 +126,8 @@ class Trainer:
     def train_batch(self, x: Array, t: Array) -> None:
         """One step of gradient descent on the batch (x, t)."""
         net, ws = self.net, self.workspace(len(x))
+        if x.dtype != net.dtype:  # the workspace's products need the network's dtype
+            x = x.astype(net.dtype)
         fwd = net.forward(x, ws)
         delta = self.loss.delta(fwd.z[-1], fwd.output, t, net.output, out=ws.deltas[-1])  # ∂L/∂z at the output
         net.backward(fwd, delta, ws)  # fills net.grad with ∂L/∂W, ∂L/∂b
@@ -183,7 +185,8 @@ class Trainer:
         if self.diverged:
             return None
         x, t = self.next_batch()
-        self.train_batch(x, t)
+        with np.errstate(all="ignore"):  # see step_epoch
+            self.train_batch(x, t)
         return self.finish_batch()
 
     def check_divergence(self) -> bool:
@@ -196,12 +199,15 @@ class Trainer:
         """Train on mini-batches until the current epoch is complete; None if diverged."""
         if self.diverged:
             return None
-        while True:
-            x, t = self.next_batch()
-            self.train_batch(x, t)
-            stats = self.finish_batch()
-            if stats is not None:
-                return None if self.diverged else stats
+        # Overflow (inf, nan) is how divergence shows; it is reported through ``diverged``,
+        # so NumPy should not warn about it on the way.
+        with np.errstate(all="ignore"):
+            while True:
+                x, t = self.next_batch()
+                self.train_batch(x, t)
+                stats = self.finish_batch()
+                if stats is not None:
+                    return None if self.diverged else stats
 
     # ---------------------------------------------------------------- metrics
     def _loss_and_accuracy(self, fwd: Forward, y: Array, t: Array) -> tuple[float, float | None]:
@@ -216,14 +222,15 @@ class Trainer:
         """Loss and accuracy on the train and test sets and the full-batch gradient norms."""
         net, n = self.net, len(self.x_train)
         with np.errstate(all="ignore"):
+            # One forward pass over the training and test samples stacked; its first n rows,
+            # the training samples', are the arrays of workspace(n).
             both = net.forward(self._x_eval, self.workspace(len(self._x_eval)))
-            # Its first n rows are the training samples' pass: the arrays of workspace(n).
             train = self.workspace(n)
-            train.fwd.a[0] = self.x_train
-            train_loss, train_acc = self._loss_and_accuracy(train.fwd, self.y_train, self.t_train)
-            out = train.fwd.output
-            delta = self.loss.delta(train.fwd.z[-1], out, self.t_train, net.output, out=train.deltas[-1])
-            net.backward(train.fwd, delta, train)  # the full-batch gradient, for its norms
+            fwd = train.fwd
+            fwd.a[0] = self.x_train
+            train_loss, train_acc = self._loss_and_accuracy(fwd, self.y_train, self.t_train)
+            delta = self.loss.delta(fwd.z[-1], fwd.output, self.t_train, net.output, out=train.deltas[-1])
+            net.backward(fwd, delta, train, biases=False)  # the full-batch ∂L/∂W, for its norms
             grad_norms = tuple(float(np.linalg.norm(dW)) for dW in net.dW)
             test_loss = test_acc = None
             if self.x_test is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
+import numpy as np
+
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -48,7 +50,12 @@ class NNTuiApp(App):
     AUTO_FOCUS = None  # arrows step training until Tab focuses the network diagram
     BINDINGS = [
         Binding("space", "toggle_pause", "Run/Pause"),
-        Binding("s,right", "step_epoch", "Step"),
+        Binding("s", "step_epoch", "Step"),
+        Binding("right", "right", "Step", show=False),
+        Binding("left", "move_probe(-1, 0)", "Probe left", show=False),
+        Binding("up", "move_probe(0, 1)", "Probe up", show=False),
+        Binding("down", "move_probe(0, -1)", "Probe down", show=False),
+        Binding("c", "toggle_probe", "Probe"),
         Binding("b", "step_batch", "Batch"),
         Binding("plus,equals_sign", "lr_up", "LR+", key_display="+"),
         Binding("minus", "lr_down", "LR-", key_display="-"),
@@ -66,6 +73,7 @@ class NNTuiApp(App):
 
     state: reactive[str] = reactive("paused")  # running | paused | diverged
     show_test: reactive[bool] = reactive(True)
+    probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
 
     def __init__(self, session: Session, weights: Weights | None = None) -> None:
         super().__init__()
@@ -136,6 +144,7 @@ class NNTuiApp(App):
         self.session, self.settings = session, session.settings
         self.view = self._make_view(session)
         self.selected = None
+        self.probe = None
         self._configure_panels()
         self.runner.replace(session.trainer)
         self.notify(note, timeout=3)
@@ -230,6 +239,7 @@ class NNTuiApp(App):
         self.view.load(update.snapshot)
         diagram = self.diagram
         diagram.set_network(self.view.net.sizes, update.snapshot.W, update.snapshot.b, data.features)
+        self._show_probe()
         self.plot.set_history(update.history, data.task == "classification")
         if data.is_2d:
             self.heatmap.refresh_field()
@@ -295,6 +305,61 @@ class NNTuiApp(App):
         following = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._start_weights = None
         self._rebuild(self.settings.replace(**{option: following}), f"{option}: {following} (weights reset)")
+
+    # ------------------------------------------------------------------ probe
+    def action_toggle_probe(self) -> None:
+        """Show or hide a probe point on the heatmap (arrows or a click move it)."""
+        data = self.session.dataset
+        if not data.is_2d:
+            self.notify("The probe needs 2-D data.", severity="warning")
+            return
+        if self.probe is None:
+            xmin, xmax, ymin, ymax = data.bounds
+            self.probe = ((xmin + xmax) / 2, (ymin + ymax) / 2)
+        else:
+            self.probe = None
+
+    def action_right(self) -> None:
+        """Move the probe right, or step one epoch when there is no probe."""
+        if self.probe is not None:
+            self.action_move_probe(1, 0)
+        else:
+            self.action_step_epoch()
+
+    def action_move_probe(self, dx: int, dy: int) -> None:
+        """Move the probe by one heatmap cell."""
+        if self.probe is None:
+            return
+        xmin, xmax, ymin, ymax = self.heatmap.bounds
+        step_x = (xmax - xmin) / max(self.heatmap.size.width, 1)
+        step_y = 2 * (ymax - ymin) / max(2 * self.heatmap.size.height, 1)
+        x, y = self.probe
+        self.probe = (min(max(x + dx * step_x, xmin), xmax), min(max(y + dy * step_y, ymin), ymax))
+
+    def on_heatmap_clicked(self, message: Heatmap.Clicked) -> None:
+        self.probe = (message.x, message.y)
+
+    def watch_probe(self, probe: tuple[float, float] | None) -> None:
+        self.heatmap.probe = probe
+        self._show_probe()
+
+    def _show_probe(self) -> None:
+        """Every neuron's activation for the probe point on the diagram, and its prediction."""
+        if self.probe is None or not self.session.dataset.is_2d or self.latest is None:
+            self.diagram.set_activations(None)
+            self.heatmap.border_subtitle = ""
+            return
+        data = self.session.dataset
+        point = np.array([self.probe])
+        activations = self.view.activations(data.inputs(point))
+        self.diagram.set_activations([a[0] for a in activations])
+        output = activations[-1][0]
+        if data.task == "regression":
+            said = f"output {output[0]:+.3f}"
+        else:
+            label = data.class_names[int(self.view.predict(data.inputs(point))[0])]
+            said = f"class {label} (output {', '.join(f'{v:+.2f}' for v in output[:4])})"
+        self.heatmap.border_subtitle = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}) → {said}"
 
     def action_toggle_test(self) -> None:
         """Show or hide the test points on the heatmap."""
