@@ -112,3 +112,25 @@ def test_stop_ends_the_thread_within_a_batch():
     runner.stop()
     thread.join(10)
     assert not thread.is_alive() and runner.finished.is_set()
+
+
+def test_rewind_and_resume_equals_a_fresh_run():
+    fresh = build_session(merge(SETTINGS)).trainer
+    for _ in range(10):
+        fresh.step_epoch()
+
+    inbox = Inbox()
+    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False)
+    thread = start(runner)
+    for i in range(1, 8):
+        runner.step_epoch()
+    inbox.wait(lambda u: u.snapshot.epoch == 7)
+    runner.rewind(4)  # back to epoch 4 …
+    inbox.wait(lambda u: u.generation == 1 and u.snapshot.epoch == 4)
+    for i in range(5, 11):  # … and on to 10
+        runner.step_epoch()
+        inbox.wait(lambda u, i=i: u.generation == 1 and u.snapshot.epoch == i)
+    runner.stop()
+    thread.join(10)
+    assert np.array_equal(fresh.net.params, runner.trainer.net.params)
+    assert [s.test_loss for s in fresh.history] == [s.test_loss for s in runner.trainer.history]

@@ -223,3 +223,29 @@ async def test_command_palette_offers_the_actions():
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for word in ("Run/Pause", "Step", "Reset", "New data", "Next dataset", "Help"):
             assert any(word in t for t in titles), word
+
+
+async def test_rewind_shows_a_past_epoch_and_resuming_drops_the_later_ones():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for i in range(1, 13):
+            await pilot.press("s")
+            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        at_5 = app.runner.history.get(5).params.copy()
+        await pilot.press("left_square_bracket")
+        assert app.view_epoch == 11
+        await pilot.press("left_curly_bracket")
+        assert app.view_epoch == 1
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket", "right_square_bracket")
+        assert app.view_epoch == 5
+        assert np.array_equal(app.view.net.params, at_5)  # every panel draws epoch 5's weights
+        assert app.plot.marker_epoch == 5 and "rewound to epoch 5" in status_text(app)
+        await pilot.press("end")
+        assert app.view_epoch is None
+        await pilot.press("left_square_bracket")
+        assert app.view_epoch == 11
+        await pilot.press("left_curly_bracket")  # back to epoch 1, then continue from there
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.latest.generation == 1 and epoch(app) == 2)
+        assert len(app.latest.history) == 3  # epochs 0, 1 and the new 2
+        assert app.runner.history.epochs() == [0, 1, 2]

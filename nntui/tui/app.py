@@ -56,6 +56,11 @@ class NNTuiApp(App):
         Binding("up", "move_probe(0, 1)", "Probe up", show=False),
         Binding("down", "move_probe(0, -1)", "Probe down", show=False),
         Binding("c", "toggle_probe", "Probe"),
+        Binding("left_square_bracket", "rewind(-1)", "Back", key_display="["),
+        Binding("right_square_bracket", "rewind(1)", "Fwd", key_display="]", show=False),
+        Binding("left_curly_bracket", "rewind(-10)", "Back 10", key_display="{", show=False),
+        Binding("right_curly_bracket", "rewind(10)", "Forward 10", key_display="}", show=False),
+        Binding("end", "live", "Live", show=False),
         Binding("b", "step_batch", "Batch"),
         Binding("plus,equals_sign", "lr_up", "LR+", key_display="+"),
         Binding("minus", "lr_down", "LR-", key_display="-"),
@@ -74,6 +79,7 @@ class NNTuiApp(App):
     state: reactive[str] = reactive("paused")  # running | paused | diverged
     show_test: reactive[bool] = reactive(True)
     probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
+    view_epoch: reactive[int | None] = reactive(None)  # rewinding: the past epoch shown; None: live
 
     def __init__(self, session: Session, weights: Weights | None = None) -> None:
         super().__init__()
@@ -145,6 +151,7 @@ class NNTuiApp(App):
         self.view = self._make_view(session)
         self.selected = None
         self.probe = None
+        self.view_epoch = None
         self._configure_panels()
         self.runner.replace(session.trainer)
         self.notify(note, timeout=3)
@@ -215,17 +222,25 @@ class NNTuiApp(App):
         if update is None:
             return
         snap = update.snapshot
+        epoch, stats, message = snap.epoch, snap.stats, snap.diverged
+        if self.view_epoch is not None:
+            epoch = self.view_epoch
+            stats = next((s for s in reversed(update.history) if s.epoch == epoch), stats)
+            message = (
+                f"rewound to epoch {epoch} of {snap.epoch}: [ ] {{ }} move, End goes back to live, "
+                f"space or s continues training from here (the later epochs are dropped)"
+            )
         self.status.update_status(
-            epoch=snap.epoch,
-            stats=snap.stats,
+            epoch=epoch,
+            stats=stats,
             optimizer=self.settings.optimizer,
             batch_size=self.session.trainer.batch_size,
-            state=self.state,
+            state="rewound" if self.view_epoch is not None else self.state,
             epochs_per_second=update.epochs_per_second,
-            message=snap.diverged,
+            message=message,
             dataset=self.settings.dataset,
             layers="-".join(map(str, self.view.net.sizes)),
-            lr=snap.lr,
+            lr=stats.lr if self.view_epoch is not None else snap.lr,
         )
 
     def _draw(self) -> None:
@@ -236,9 +251,13 @@ class NNTuiApp(App):
         if update is None:
             return
         data = self.session.dataset
-        self.view.load(update.snapshot)
+        checkpoint = None if self.view_epoch is None else self.runner.history.get(self.view_epoch)
+        if checkpoint is not None:
+            self.view.load_params(checkpoint.params)
+        else:
+            self.view.load(update.snapshot)
         diagram = self.diagram
-        diagram.set_network(self.view.net.sizes, update.snapshot.W, update.snapshot.b, data.features)
+        diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.features)
         self._show_probe()
         self.plot.set_history(update.history, data.task == "classification")
         if data.is_2d:
@@ -255,16 +274,20 @@ class NNTuiApp(App):
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
         """Pause or resume training."""
-        if self.state == "diverged":
+        if self.state == "diverged" and self.view_epoch is None:
             self.notify("The run diverged: lower the learning rate (-) and reset (r).", severity="warning")
             return
-        self.runner.toggle()
+        if self._continue_from_view():
+            self.runner.resume()
+        else:
+            self.runner.toggle()
 
     def action_step_epoch(self) -> None:
         """Train exactly one epoch (pauses first if running)."""
         if self.state == "running":
             self.runner.pause()
         else:
+            self._continue_from_view()
             self.runner.step_epoch()
 
     def action_step_batch(self) -> None:
@@ -272,7 +295,40 @@ class NNTuiApp(App):
         if self.state == "running":
             self.runner.pause()
         else:
+            self._continue_from_view()
             self.runner.step_batch()
+
+    # ------------------------------------------------------------------ rewind
+    def action_rewind(self, delta: int) -> None:
+        """Show an earlier (delta < 0) or later recorded epoch; training pauses."""
+        if self.latest is None:
+            return
+        if self.state == "running":
+            self.runner.pause()
+        live = self.latest.snapshot.epoch
+        target = self.runner.history.step(live if self.view_epoch is None else self.view_epoch, delta)
+        self.view_epoch = None if target is None or target >= live else target
+
+    def action_live(self) -> None:
+        """Back to the latest epoch after rewinding."""
+        self.view_epoch = None
+
+    def watch_view_epoch(self, epoch: int | None) -> None:
+        self.plot.marker_epoch = epoch
+        self._update_status()
+        self._draw()
+
+    def _continue_from_view(self) -> bool:
+        """If a past epoch is shown, continue training from there (dropping the later history)."""
+        epoch = self.view_epoch
+        if epoch is None or self.latest is None or epoch >= self.latest.snapshot.epoch:
+            self.view_epoch = None
+            return False
+        dropped = self.latest.snapshot.epoch - epoch
+        self.runner.rewind(epoch)
+        self.view_epoch = None
+        self.notify(f"continuing from epoch {epoch}: the {dropped} later epochs were dropped")
+        return True
 
     def _change_lr(self, direction: int) -> None:
         lr = next_learning_rate(self.settings.lr, direction)

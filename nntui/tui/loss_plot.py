@@ -21,6 +21,7 @@ Array = np.ndarray
 TRAIN_COLOR = POSITIVE  # blue, as in the heatmap's class-1 / positive colour
 TEST_COLOR = NEGATIVE  # orange
 LR_COLOR = CLASS_COLORS[4]  # purple: not used for anything else in this panel
+MARKER_COLOR = CLASS_COLORS[2]  # green: the epoch being viewed while rewinding
 MIN_INTERVAL = 0.5  # seconds between redraws while history keeps arriving (≤ 2 per second)
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
 LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
@@ -68,6 +69,7 @@ class LossPlot(PlotextPlot):
     """Train/test loss per epoch, accuracy on a right axis (classification), learning-rate marks."""
 
     log_scale: reactive[bool] = reactive(False)
+    marker_epoch: reactive[int | None] = reactive(None)  # an epoch to mark (rewind: the one shown)
 
     def __init__(
         self,
@@ -177,7 +179,7 @@ class LossPlot(PlotextPlot):
         if width < MIN_WIDTH or height < MIN_HEIGHT:
             return Text("loss plot (too small)"[: max(0, width)], style="dim", no_wrap=True, overflow="crop")
         theme = self._get_plotext_theme_name(self.app.theme)
-        key = (width, height, theme, self._version, self.log_scale, self._classification)
+        key = (width, height, theme, self._version, self.log_scale, self._classification, self.marker_epoch)
         if key == self._cache_key:
             return self._cache
         start = perf_counter()
@@ -257,6 +259,8 @@ class LossPlot(PlotextPlot):
             plt.ylim(0.0, 1.0, yside="right")
 
         self._draw_lr_marks(epochs, x_lo, x_hi, width, y_lo, y_hi, "lr change" in labelled)
+        if self.marker_epoch is not None:
+            plt.vline(float(self.marker_epoch), color=MARKER_COLOR)
 
     def _draw_lr_marks(
         self, epochs: Array, x_lo: float, x_hi: float, width: int, y_lo: float, y_hi: float, legend: bool

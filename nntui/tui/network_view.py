@@ -29,6 +29,10 @@ class NetworkView:
         self.net.set_weights(snapshot.W, snapshot.b)
         self.epoch = snapshot.epoch
 
+    def load_params(self, params: np.ndarray) -> None:
+        """Take a checkpoint's flat parameter vector (rewind)."""
+        self.net.params[...] = params
+
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         """Every layer's activations a[0] (inputs) … a[L] (outputs) for inputs x."""
         with np.errstate(all="ignore"):

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from nntui.engine import EpochStats, Snapshot, Trainer
+from nntui.engine.history import History
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Runner:
         self.max_epochs = max_epochs
         self.min_interval = min_interval  # seconds between published updates while running
         self.generation = 0
+        self.history = History()  # a checkpoint per epoch, for rewinding
+        self.history.record(trainer.checkpoint())
         self.finished = threading.Event()
         self._running = running
         self._stop = False
@@ -89,6 +92,10 @@ class Runner:
         """Swap in a new trainer (after a reset or new data)."""
         self.command(lambda: self._replace(trainer))
 
+    def rewind(self, epoch: int) -> None:
+        """Continue from a recorded epoch: the later history is dropped."""
+        self.command(lambda: self._rewind(epoch))
+
     def stop(self) -> None:
         """Ask the thread to finish; returns at once (see ``finished``)."""
         self._stop = True
@@ -122,6 +129,8 @@ class Runner:
     def _train_one_batch(self) -> None:
         trainer = self.trainer
         stats = trainer.step_batch()
+        if stats is not None:
+            self.history.record(trainer.checkpoint())
         if trainer.diverged or (self.max_epochs is not None and trainer.epoch >= self.max_epochs):
             self._running = False
             self._publish_now()
@@ -139,12 +148,15 @@ class Runner:
             return
         while self.trainer.step_batch() is None and not self.trainer.diverged:
             pass
+        if not self.trainer.diverged:
+            self.history.record(self.trainer.checkpoint())
         self._publish_now()
 
     def _step_batch(self) -> None:
         self._running = False
         if not self.trainer.diverged:
-            self.trainer.step_batch()
+            if self.trainer.step_batch() is not None:
+                self.history.record(self.trainer.checkpoint())
             self.trainer.check_divergence()
         self._publish_now()
 
@@ -152,8 +164,19 @@ class Runner:
         self.trainer.lr = lr
         self._publish_now()
 
+    def _rewind(self, epoch: int) -> None:
+        checkpoint = self.history.get(epoch)
+        if checkpoint is None:
+            return
+        self.trainer.restore(checkpoint)
+        self.history.drop_after(epoch)
+        self.generation += 1
+        self._publish_now()
+
     def _replace(self, trainer: Trainer) -> None:
         self.trainer = trainer
+        self.history = History()
+        self.history.record(trainer.checkpoint())
         self.generation += 1
         self._speed_mark = (time.perf_counter(), trainer.epoch)
         self._epochs_per_second = 0.0

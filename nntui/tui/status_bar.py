@@ -13,9 +13,9 @@ from textual.widgets import Static
 from nntui.engine.trainer import EpochStats
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color
 
-STATES = ("running", "paused", "diverged")
-STATE_STYLE = {"running": "bold green", "paused": "bold yellow", "diverged": "bold red"}
-STATE_ICON = {"running": "▶", "paused": "⏸", "diverged": "✖"}
+STATES = ("running", "paused", "diverged", "rewound")
+STATE_STYLE = {"running": "bold green", "paused": "bold yellow", "diverged": "bold red", "rewound": "bold magenta"}
+STATE_ICON = {"running": "▶", "paused": "⏸", "diverged": "✖", "rewound": "⏪"}
 SEPARATOR = "  "
 FALLBACK_WIDTH = 80  # used before the first layout, when the widget has no size yet
 
