@@ -12,7 +12,7 @@ from typing import Sequence, TextIO
 from nntui import __version__
 from nntui.engine import EpochStats, ModelFileError, save_model
 from nntui.export import metrics_format, write_metrics
-from nntui.session import USER_ERRORS, Session, build_session, resolve_settings
+from nntui.session import USER_ERRORS, Session, build_session, resolve_settings, stop_rule
 from nntui.settings import OPTIONS, Settings, SettingsError
 
 HEADLESS_EPOCHS = 100  # default --epochs without the TUI
@@ -88,19 +88,27 @@ def epoch_json(s: EpochStats) -> str:
 
 
 def run_headless(session: Session, epochs: int, as_json: bool, out: TextIO) -> int:
-    """Train for ``epochs`` epochs, printing every epoch; returns the exit code."""
+    """Train for up to ``epochs`` epochs or until a stop condition holds, printing every epoch; returns the exit code."""
     trainer = session.trainer
+    settings = session.settings
+    rule = stop_rule(settings.replace(epochs=epochs))
     show = epoch_json if as_json else epoch_line
     print(show(trainer.history[-1]), file=out)
     train_seconds = 0.0
-    for _ in range(epochs):
+    reason = rule.check(trainer.history)
+    while reason is None:
         start = time.perf_counter()
         stats = trainer.step_epoch()
         train_seconds += time.perf_counter() - start
         if stats is None:
             break
         print(show(stats), file=out)
-    settings = session.settings
+        reason = rule.check(trainer.history)
+    if reason is not None and trainer.epoch < epochs:  # a target loss or early stop, not the last epoch
+        if as_json:
+            print(json.dumps({"event": "stopped", "epoch": trainer.epoch, "reason": reason}), file=out)
+        else:
+            print(f"stopped: {reason}", file=out)
     if settings.metrics:
         write_metrics(settings.metrics, trainer.history)
     if trainer.diverged:

@@ -14,7 +14,10 @@ from typing import Any
 import numpy as np
 
 from nntui.datasets import DataError, Dataset, make_dataset
-from nntui.engine import LOSSES, ModelFileError, Network, Trainer, get_activation, load_model, make_optimizer
+from nntui.engine import (
+    LOSSES, ModelFileError, Network, Schedule, StopRule, Trainer, get_activation, load_model, make_optimizer,
+    make_schedule,
+)
 from nntui.settings import Settings, SettingsError, merge
 
 if sys.version_info >= (3, 11):
@@ -61,22 +64,27 @@ def read_config(path: str) -> dict[str, Any]:
 def resolve_settings(flags: dict[str, Any], config: str | None = None) -> tuple[Settings, Weights | None]:
     """Merge defaults < preset < loaded model's settings < config file < flags.
 
-    Returns the settings and, with ``load``, the model's weights.  Hidden layer sizes not
-    given anywhere are read off the loaded weights.
+    Returns the settings and, with ``load``, the model's weights.
     """
     config_layer = read_config(config) if config else {}
     first = merge(config_layer, flags)
     if not first.load:
         return first, None
-    W, b, saved = load_model(first.load)
-    saved = {k: v for k, v in saved.items() if k in Settings.__dataclass_fields__}
-    if "layers" not in flags and "layers" not in config_layer:
-        saved["layers"] = [w.shape[1] for w in W[:-1]]
+    saved, weights = read_model(first.load)
     try:
-        settings = merge(saved, config_layer, flags)
+        return merge(saved, config_layer, flags), weights
     except SettingsError as e:
         raise ModelFileError(f"{first.load}: saved settings: {e}") from None
-    return settings, (W, b)
+
+
+def read_model(path: str) -> tuple[dict[str, Any], Weights]:
+    """A model file's saved settings (only known options; hidden layer sizes read off the
+    weights when not saved) and its weights."""
+    W, b, saved = load_model(path)
+    saved = {k: v for k, v in saved.items() if k in Settings.__dataclass_fields__}
+    saved.setdefault("layers", [w.shape[1] for w in W[:-1]])
+    saved["load"] = path
+    return saved, (W, b)
 
 
 def resolve_head(settings: Settings, dataset: Dataset) -> tuple[str, str, int]:
@@ -121,6 +129,21 @@ def load_data(settings: Settings) -> Dataset:
     )
 
 
+def schedule_for(settings: Settings) -> Schedule | None:
+    """The learning-rate schedule the settings ask for (None for --schedule none)."""
+    if settings.schedule == "none":
+        return None
+    # The cosine period: --schedule-period, else --epochs, else 100.
+    period = settings.schedule_period or settings.epochs or 100
+    return make_schedule(settings.schedule, settings.schedule_gamma, settings.schedule_step, period)
+
+
+def stop_rule(settings: Settings, default_epochs: int | None = None) -> StopRule:
+    """The stop conditions the settings ask for; without --epochs, stop after default_epochs (None: never)."""
+    epochs = default_epochs if settings.epochs is None else settings.epochs
+    return StopRule(epochs, settings.target_loss, settings.patience)
+
+
 def build_session(settings: Settings, weights: Weights | None = None, dataset: Dataset | None = None) -> Session:
     """Make the data (unless given), the network (fresh from the seed, or the given weights) and the trainer."""
     data = dataset if dataset is not None else load_data(settings)
@@ -154,5 +177,6 @@ def build_session(settings: Settings, weights: Weights | None = None, dataset: D
         reg=settings.reg,
         reg_rate=settings.reg_rate,
         rng=np.random.default_rng([settings.seed, 2]),
+        schedule=schedule_for(settings),
     )
     return Session(settings, data, trainer, loss, output)

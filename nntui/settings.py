@@ -19,6 +19,7 @@ from nntui.engine.activations import HIDDEN_ACTIVATIONS
 from nntui.engine.network import INITS
 from nntui.engine.optimizers import OPTIMIZERS
 from nntui.engine.regularization import REGULARIZERS
+from nntui.engine.schedules import SCHEDULES
 
 FEATURE_NAMES = tuple(FEATURES)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -166,6 +167,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("reg_rate", _float(0.0, 1e6), "regularization rate", "RATE"),
     Option("init", _choice(*INITS), "weight init: auto (xavier for tanh/sigmoid, he for relu family), xavier, he, uniform", "NAME"),
     Option("epochs", _optional_int(0), "stop after this many epochs (headless default 100; the TUI pauses there)", "N"),
+    Option("schedule", _choice(*SCHEDULES), "learning-rate schedule: none, step (×gamma every --schedule-step epochs), exponential (×gamma every epoch), cosine (down to 0 over --schedule-period epochs)", "NAME"),
+    Option("schedule_gamma", _float(0.0, 1.0, open_lo=True), "the factor of step and exponential schedules, 0 < G ≤ 1 (for exponential try 0.99)", "G"),
+    Option("schedule_step", _int(1), "epochs between two steps of the step schedule", "N"),
+    Option("schedule_period", _optional_int(1), "epochs of the cosine schedule (default: --epochs, else 100)", "N"),
+    Option("target_loss", _optional_float(0.0), "stop once the train loss is at most this", "LOSS"),
+    Option("patience", _optional_int(1), "early stop: stop when the test loss (train loss without a test set) has not improved for N epochs", "N"),
     Option("seed", _int(0, 2**32 - 1), "random seed for data, weights and shuffling", "N"),
     Option("dtype", _choice("float64", "float32"), "float64 or float32 (faster on wide networks)", "TYPE"),
     Option("shuffle", _bool, "reshuffle the training data every epoch (off: --no-shuffle)"),
@@ -214,6 +221,12 @@ class Settings:
     reg_rate: float = 0.001
     init: str = "auto"
     epochs: int | None = None
+    schedule: str = "none"
+    schedule_gamma: float = 0.5
+    schedule_step: int = 100
+    schedule_period: int | None = None
+    target_loss: float | None = None
+    patience: int | None = None
     seed: int = 0
     dtype: str = "float64"
     shuffle: bool = True

@@ -195,3 +195,55 @@ def test_help_and_version():
     assert r.returncode == 0 and "--headless" in r.stdout and "--preset" in r.stdout
     r = subprocess.run([sys.executable, "-m", "nntui", "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("nntui ")
+
+
+# ---------------------------------------------------------------------------- schedules and stop rules
+def test_target_loss_stops_early_with_a_stopped_event(capsys):
+    code, out, err = run(capsys, "--headless", "--json", "--dataset", "xor", "--optimizer", "adam",
+                         "--epochs", "300", "--target-loss", "0.1")
+    assert code == 0, err
+    events = json_lines(out)
+    stopped, done = events[-2], events[-1]
+    assert stopped["event"] == "stopped" and "target 0.1" in stopped["reason"]
+    last = [e for e in events if e["event"] == "epoch"][-1]
+    assert last["train_loss"] <= 0.1 and stopped["epoch"] == last["epoch"] < 300
+    assert done["event"] == "done" and done["epochs"] == last["epoch"]
+
+
+def test_patience_stops_early(capsys):
+    code, out, _ = run(capsys, "--headless", "--dataset", "spiral", "--lr", "1", "--epochs", "300", "--patience", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-2].startswith("stopped: early stop: test loss has not improved for 3 epochs")
+    assert lines[-1].startswith("done: ") and not lines[-1].startswith("done: 300 ")
+
+
+def test_no_stopped_event_when_the_epochs_run_out(capsys):
+    code, out, _ = run(capsys, "--headless", "--json", "--epochs", "3", "--patience", "50", "--target-loss", "0")
+    assert code == 0
+    assert [e["event"] for e in json_lines(out)][-2:] == ["epoch", "done"]
+
+
+def test_step_schedule_halves_the_lr_in_the_epoch_events(capsys):
+    code, out, _ = run(capsys, "--headless", "--json", "--epochs", "6", "--dataset", "xor", "--lr", "0.04",
+                       "--schedule", "step", "--schedule-step", "2", "--schedule-gamma", "0.5")
+    assert code == 0
+    lrs = [e["lr"] for e in json_lines(out) if e["event"] == "epoch"]
+    assert lrs == [0.04, 0.04, 0.04, 0.02, 0.02, 0.01, 0.01]
+
+
+SCHEDULE_BAD = [
+    (["--schedule", "foo"], "--schedule"),
+    (["--patience", "0"], "--patience"),
+    (["--target-loss", "-1"], "--target-loss"),
+    (["--schedule-gamma", "2"], "--schedule-gamma"),
+    (["--schedule-step", "0"], "--schedule-step"),
+]
+
+
+@pytest.mark.parametrize("args,needle", SCHEDULE_BAD, ids=[" ".join(a) for a, _ in SCHEDULE_BAD])
+def test_bad_schedule_and_stop_options_one_line_exit_2(capsys, args, needle):
+    code, out, err = run(capsys, "--headless", "--epochs", "1", *args)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err and "Traceback" not in err

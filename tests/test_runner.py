@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 
+from nntui.engine import StopRule
 from nntui.session import build_session
 from nntui.settings import merge
 from nntui.tui.runner import Runner, Update
@@ -63,7 +64,7 @@ def test_running_with_pauses_and_batch_steps_equals_straight_training():
         straight.step_epoch()
 
     inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False, max_epochs=30)
+    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False, stop=StopRule(max_epochs=30))
     thread = start(runner)
     for _ in range(7):  # a few single mini-batches …
         runner.step_batch()

@@ -13,6 +13,7 @@ from nntui.settings import merge
 from nntui.tui.app import NNTuiApp
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
+from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.status_bar import StatusBar
 
@@ -249,3 +250,48 @@ async def test_rewind_shows_a_past_epoch_and_resuming_drops_the_later_ones():
         await wait_for(pilot, lambda: app.latest.generation == 1 and epoch(app) == 2)
         assert len(app.latest.history) == 3  # epochs 0, 1 and the new 2
         assert app.runner.history.epochs() == [0, 1, 2]
+
+
+async def test_i_opens_the_inspector_on_a_training_sample():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        trace = app.screen.trace
+        assert trace.complete and len(trace.x) == 1
+        assert np.array_equal(trace.x[0], app.session.trainer.x_train[0])
+        before = app.runner.trainer.net.params.copy()
+        await pilot.press("escape")
+        assert not isinstance(app.screen, InspectorScreen)
+        assert np.array_equal(before, app.runner.trainer.net.params)  # inspecting changes nothing
+
+
+async def test_p_steps_phases_and_completing_them_equals_pressing_b():
+    twin = build_session(merge({"paused": True})).trainer
+    twin.step_batch()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        n_phases = 2 + app.session.net.n_layers + 1  # forward, loss, backward per layer, update
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        assert app.screen.trace.phase == "forward"
+        for i in range(2, n_phases + 1):
+            await pilot.press("p")
+            await wait_for(pilot, lambda i=i: app.screen.trace.n_done == i)
+        assert app.screen.trace.phase == "update"
+        await wait_for(pilot, lambda: app.latest.snapshot.steps == 1)
+        assert all(np.array_equal(a, b) for a, b in zip(app.latest.snapshot.W, twin.net.W))
+        await pilot.press("g")  # gradient check of the layer shown
+        await pilot.pause()
+        assert app.screen.checks
+
+
+async def test_enter_on_the_probe_inspects_that_point():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await pilot.press("c", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        assert np.allclose(app.screen.trace.x, app.session.dataset.inputs(np.array([app.probe])))

@@ -15,6 +15,7 @@ from nntui.engine.losses import Loss, decode_outputs, encode_targets
 from nntui.engine.network import Forward, Network, Workspace, split_flat
 from nntui.engine.optimizers import Optimizer
 from nntui.engine.regularization import add_penalty_gradient, penalty
+from nntui.engine.schedules import Schedule
 
 Array = np.ndarray
 
@@ -57,7 +58,8 @@ class Checkpoint:
     rng: dict
     order: Array | None
     cursor: int
-    lr: float
+    lr: float  # the rate in use
+    base_lr: float  # the rate the user set
     n_history: int
 
 
@@ -67,7 +69,11 @@ def _read_only(a: Array) -> Array:
 
 
 class Trainer:
-    """Trains a network on fixed data; call ``step_batch`` or ``step_epoch``."""
+    """Trains a network on fixed data; call ``step_batch`` or ``step_epoch``.
+
+    ``base_lr`` is the learning rate the user set; ``lr`` is the rate in use, which a
+    schedule sets from ``base_lr`` at the start of every epoch (without one, ``lr == base_lr``).
+    """
 
     def __init__(
         self,
@@ -86,9 +92,12 @@ class Trainer:
         reg: str = "none",
         reg_rate: float = 0.0,
         rng: np.random.Generator | None = None,
+        schedule: Schedule | None = None,
     ):
         self.net, self.loss, self.optimizer = net, loss, optimizer
-        self.task, self.lr, self.shuffle = task, float(lr), shuffle
+        self.task, self.shuffle = task, shuffle
+        self.schedule = schedule
+        self.base_lr = float(lr)
         self.reg, self.reg_rate = reg, float(reg_rate)
         self.rng = rng if rng is not None else np.random.default_rng(0)
         n_out = net.sizes[-1]
@@ -120,7 +129,25 @@ class Trainer:
         self._order: Array | None = None  # this epoch's sample order
         self._cursor = 0  # index of the next batch's first sample in this epoch
         self._x_epoch, self._t_epoch = self.x_train, self.t_train
+        self._lr = self.scheduled_rate()  # the rate in use (the schedule's, for epoch 0)
         self.history: list[EpochStats] = [self.evaluate()]
+
+    # ---------------------------------------------------------------- learning rate
+    @property
+    def lr(self) -> float:
+        """The learning rate in use; setting it sets ``base_lr`` (a manual change rescales the schedule from now on)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, lr: float) -> None:
+        self.base_lr = float(lr)
+        self._lr = self.scheduled_rate()
+
+    def scheduled_rate(self) -> float:
+        """The schedule's rate for the current epoch from ``base_lr`` (``base_lr`` without a schedule)."""
+        if self.schedule is None:
+            return self.base_lr
+        return self.schedule.rate(self.epoch, self.base_lr)
 
     # ---------------------------------------------------------------- one step
     def train_batch(self, x: Array, t: Array) -> None:
@@ -157,6 +184,7 @@ class Trainer:
     def next_batch(self) -> tuple[Array, Array]:
         """The samples of the next mini-batch (drawing this epoch's order if it starts now)."""
         if self._cursor == 0:
+            self._lr = self.scheduled_rate()
             if self.shuffle:
                 self._order = self.rng.permutation(len(self.x_train))
                 self._x_epoch, self._t_epoch = self.x_train[self._order], self.t_train[self._order]
@@ -267,12 +295,14 @@ class Trainer:
             None if self._order is None else self._order.copy(),
             self._cursor,
             self.lr,
+            self.base_lr,
             len(self.history),
         )
 
     def restore(self, cp: Checkpoint) -> None:
         """Go back (or forward) to a checkpoint; history after it is dropped."""
-        self.epoch, self.steps, self.lr = cp.epoch, cp.steps, cp.lr
+        self.epoch, self.steps = cp.epoch, cp.steps
+        self.base_lr, self._lr = cp.base_lr, cp.lr
         self.net.params[...] = cp.params
         self.optimizer.load_state(cp.optimizer)
         self.rng.bit_generator.state = cp.rng

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -18,16 +19,22 @@ from textual.widgets import Footer, Static
 
 from nntui.datasets import DATASETS
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS
-from nntui.session import USER_ERRORS, Session, Weights, build_session
-from nntui.settings import Settings, next_learning_rate
+from nntui.engine import atomic_write, save_model
+from nntui.engine.inspect import check_gradients, layer_indices, targets, trace_params
+from nntui.export import write_metrics
+from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
+from nntui.settings import Settings, merge, next_learning_rate
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.loss_plot import LossPlot
-from nntui.tui.messages import TrainingUpdate
+from nntui.tui.inspector_screen import InspectorScreen
+from nntui.tui.messages import TraceReady, TrainingUpdate
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.network_view import NetworkView
+from nntui.tui.path_dialog import PathDialog
+from nntui.tui.settings_form import SettingsForm, needs_reset
 from nntui.tui.runner import Runner, Update
 from nntui.tui.status_bar import StatusBar
 
@@ -61,6 +68,13 @@ class NNTuiApp(App):
         Binding("left_curly_bracket", "rewind(-10)", "Back 10", key_display="{", show=False),
         Binding("right_curly_bracket", "rewind(10)", "Forward 10", key_display="}", show=False),
         Binding("end", "live", "Live", show=False),
+        Binding("ctrl+s", "save_model", "Save model", show=False),
+        Binding("ctrl+o", "load_model", "Load model", show=False),
+        Binding("x", "export", "Export", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("i", "inspect", "Inspect"),
+        Binding("p", "phase", "Phase"),
+        Binding("enter", "inspect_probe", "Inspect probe", show=False),
         Binding("b", "step_batch", "Batch"),
         Binding("plus,equals_sign", "lr_up", "LR+", key_display="+"),
         Binding("minus", "lr_down", "LR-", key_display="-"),
@@ -92,6 +106,7 @@ class NNTuiApp(App):
         self.selected: tuple[int, int] | None = None
         self._last_frame = 0.0
         self._frame_timer = None
+        self._sample = -1  # the training sample the inspector showed last
         # The panels, kept at hand: updates may still arrive while the app shuts down.
         self.diagram = NetworkDiagram(id="diagram")
         self.plot = LossPlot(id="plot")
@@ -142,7 +157,7 @@ class NNTuiApp(App):
             trainer,
             lambda update: self.post_message(TrainingUpdate(update)),
             running=running,
-            max_epochs=self.settings.epochs,
+            stop=stop_rule(self.settings),
         )
 
     def _use_session(self, session: Session, note: str) -> None:
@@ -153,7 +168,7 @@ class NNTuiApp(App):
         self.probe = None
         self.view_epoch = None
         self._configure_panels()
-        self.runner.replace(session.trainer)
+        self.runner.replace(session.trainer, stop_rule(session.settings))
         self.notify(note, timeout=3)
 
     def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None) -> None:
@@ -222,7 +237,8 @@ class NNTuiApp(App):
         if update is None:
             return
         snap = update.snapshot
-        epoch, stats, message = snap.epoch, snap.stats, snap.diverged
+        epoch, stats = snap.epoch, snap.stats
+        message = snap.diverged or (update.stopped and f"stopped: {update.stopped} (space goes on, without the stop rules)")
         if self.view_epoch is not None:
             epoch = self.view_epoch
             stats = next((s for s in reversed(update.history) if s.epoch == epoch), stats)
@@ -331,7 +347,10 @@ class NNTuiApp(App):
         return True
 
     def _change_lr(self, direction: int) -> None:
-        lr = next_learning_rate(self.settings.lr, direction)
+        self._set_lr(next_learning_rate(self.settings.lr, direction))
+
+    def _set_lr(self, lr: float) -> None:
+        """A new learning rate, applied from the next mini-batch on; nothing is reset."""
         self.settings = self.settings.replace(lr=lr)
         self.session.settings = self.settings
         self.runner.set_lr(lr)
@@ -429,6 +448,145 @@ class NNTuiApp(App):
         """Plot log10 of the loss (or the loss itself again)."""
         plot = self.plot
         plot.log_scale = not plot.log_scale
+
+    def action_edit(self) -> None:
+        """Edit the settings: data, layers, activation, optimizer, batch size, regularization, learning rate."""
+
+        def apply(changes: dict | None) -> None:
+            if not changes:
+                return
+            if not needs_reset(changes):
+                self._set_lr(changes["lr"])
+                self.notify(f"learning rate {changes['lr']:g} (nothing reset)")
+                return
+            self._start_weights = None
+            names = ", ".join(sorted(changes))
+            self._rebuild(self.settings.replace(**changes), f"changed {names}: the weights were reset")
+
+        self.push_screen(SettingsForm(self.settings, DATASETS), apply)
+
+    # ------------------------------------------------------------------ backprop inspector
+    def action_inspect(self) -> None:
+        """Trace one training step on one training sample (the next one each time)."""
+        if self.latest is None:
+            return
+        self.runner.pause()
+        data = self.session.dataset
+        self._sample = (self._sample + 1) % data.n_train
+        k = self._sample
+        title = f"training sample #{k} (label {data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]})"
+        self.runner.inspect(
+            lambda trainer: (trainer.x_train[k : k + 1], trainer.t_train[k : k + 1]),
+            lambda trace: self.post_message(TraceReady(trace, title)),
+        )
+
+    def action_inspect_probe(self) -> None:
+        """Trace one training step on the probe point, labelled like its nearest training point."""
+        if self.probe is None or self.latest is None:
+            return
+        self.runner.pause()
+        data = self.session.dataset
+        point = np.array([self.probe])
+        nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
+        label = data.y_train[nearest : nearest + 1]
+        title = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}), labelled as its nearest training point"
+        x = data.inputs(point)
+        self.runner.inspect(
+            lambda trainer: (x.astype(trainer.net.dtype), targets(trainer, label)),
+            lambda trace: self.post_message(TraceReady(trace, title)),
+        )
+
+    def action_phase(self) -> None:
+        """One phase of the current mini-batch: forward → loss → backward (a layer) → update."""
+        if self.latest is None or self.state == "diverged":
+            return
+        self._continue_from_view()
+        epoch, batch = self.latest.snapshot.epoch, self.latest.batch_in_epoch
+        title = f"phase stepping: mini-batch {batch + 1} of {self.latest.n_batches}, epoch {epoch + 1}"
+        self.runner.phase(lambda trace: self.post_message(TraceReady(trace, title)))
+
+    def on_trace_ready(self, message: TraceReady) -> None:
+        trace = message.trace
+        if isinstance(self.screen, InspectorScreen):
+            self.screen.inspector_title = message.title
+            self.screen.show_trace(trace)
+            return
+        session = self.session
+
+        def gradcheck(layer: int) -> list[tuple[int, float, float, float]]:
+            shown = self.screen.trace if isinstance(self.screen, InspectorScreen) else trace
+            indices = layer_indices(session.net, layer)[:12]
+            return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
+
+        screen = InspectorScreen(trace, session.net.sizes, session.dataset.features, message.title, gradcheck)
+        self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
+
+    def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
+        self.action_phase()
+
+    def on_inspector_screen_layer_changed(self, message: InspectorScreen.LayerChanged) -> None:
+        self.diagram.highlight_layer = message.layer
+
+    # ------------------------------------------------------------------ files
+    def action_save_model(self) -> None:
+        """Save the model shown (weights and settings) to an .npz file."""
+        if self.latest is None:
+            return
+        epoch = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        W = [w.copy() for w in self.view.net.W]
+        b = [bias.copy() for bias in self.view.net.b]
+        settings = self.settings.model_settings()
+        default = f"nntui-{Path(self.settings.dataset).stem}-epoch{epoch}.npz"
+
+        def save(path: str | None) -> None:
+            if path:
+                self._try(lambda: save_model(path, W, b, settings), f"saved the model of epoch {epoch} to {path}")
+
+        self.push_screen(PathDialog("Save the model as", default, suffixes=(".npz",)), save)
+
+    def action_load_model(self) -> None:
+        """Load a model file: its weights and saved settings (the data is rebuilt from them)."""
+
+        def load(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                saved, weights = read_model(path)
+                session = build_session(merge(self.settings.model_settings(), saved), weights)
+            except USER_ERRORS as e:
+                self.notify(str(e), severity="error")
+                return
+            self._start_weights = weights
+            self._use_session(session, f"loaded {path}")
+
+        self.push_screen(PathDialog("Load a model", "", must_exist=True, suffixes=(".npz",)), load)
+
+    def action_export(self) -> None:
+        """Export the metrics history (.csv or .jsonl), then a screenshot (.svg)."""
+        if self.latest is None:
+            return
+        history = self.latest.history
+        screenshot = self.export_screenshot()
+
+        def save_svg(path: str | None) -> None:
+            if path:
+                self._try(lambda: atomic_write(path, lambda f: f.write(screenshot.encode("utf-8"))), f"saved {path}")
+
+        def save_metrics(path: str | None) -> None:
+            if path:
+                self._try(lambda: write_metrics(path, history), f"saved {len(history)} epochs of metrics to {path}")
+            self.push_screen(PathDialog("Save a screenshot as", "nntui-screenshot.svg", suffixes=(".svg",)), save_svg)
+
+        self.push_screen(PathDialog("Export the metrics as", "nntui-metrics.csv", suffixes=(".csv", ".jsonl")), save_metrics)
+
+    def _try(self, write, done: str) -> None:
+        """Run a file operation; say what happened in a notification, never crash."""
+        try:
+            write()
+        except (OSError, ValueError) as e:
+            self.notify(f"could not write: {e}", severity="error")
+        else:
+            self.notify(done)
 
     def action_help(self) -> None:
         """Open the help screen."""

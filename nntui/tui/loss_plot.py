@@ -21,6 +21,7 @@ Array = np.ndarray
 TRAIN_COLOR = POSITIVE  # blue, as in the heatmap's class-1 / positive colour
 TEST_COLOR = NEGATIVE  # orange
 LR_COLOR = CLASS_COLORS[4]  # purple: not used for anything else in this panel
+MAX_LR_MARKS = 8  # more learning-rate changes than this (a schedule): plot the rate as a line
 MARKER_COLOR = CLASS_COLORS[2]  # green: the epoch being viewed while rewinding
 MIN_INTERVAL = 0.5  # seconds between redraws while history keeps arriving (≤ 2 per second)
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
@@ -275,6 +276,13 @@ class LossPlot(PlotextPlot):
         if len(where) == 0:
             return
         plt = self.plt
+        if len(where) > MAX_LR_MARKS:  # a schedule: draw the rate itself, scaled to the right axis
+            keep = np.isfinite(lr) & (lr > 0)
+            xs, ys = downsample(epochs[keep], lr[keep] / lr[keep].max(), max(2, width - 12))
+            plt.plot(xs.tolist(), ys.tolist(), color=LR_COLOR, marker="braille", yside="right",
+                     label="lr ÷ max" if legend else None)
+            plt.ylim(0.0, 1.0, yside="right")
+            return
         for i in where:
             plt.vline(float(epochs[i]), color=LR_COLOR)
         if not math.isfinite(y_lo):

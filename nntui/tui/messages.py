@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from nntui.engine.inspect import Trace
 from nntui.tui.runner import Update
 
 
@@ -17,3 +18,12 @@ class TrainingUpdate(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrainingUpdate)
+
+
+class TraceReady(Message):
+    """A traced training step for the inspector: a phase of phase stepping, or chosen samples."""
+
+    def __init__(self, trace: Trace, title: str) -> None:
+        super().__init__()
+        self.trace = trace
+        self.title = title

@@ -16,8 +16,9 @@ from typing import Callable
 
 import numpy as np
 
-from nntui.engine import EpochStats, Snapshot, Trainer
+from nntui.engine import EpochStats, Snapshot, StopRule, Trainer
 from nntui.engine.history import History
+from nntui.engine.inspect import PhaseStepper, Trace, inspect_sample
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Update:
     batch_in_epoch: int  # batches done in the current epoch
     n_batches: int  # batches per epoch
     generation: int  # bumped whenever the trainer is replaced (reset, new data)
+    stopped: str | None  # why a stop rule paused training, or None
 
 
 class Runner:
@@ -42,12 +44,13 @@ class Runner:
         publish: Callable[[Update], None],
         *,
         running: bool = True,
-        max_epochs: int | None = None,
+        stop: StopRule | None = None,
         min_interval: float = 1 / 10,
     ):
         self.trainer = trainer
         self.publish = publish
-        self.max_epochs = max_epochs
+        self.stop_rule = stop  # --epochs, --target-loss, --patience: pause when one is met
+        self.stopped: str | None = None
         self.min_interval = min_interval  # seconds between published updates while running
         self.generation = 0
         self.history = History()  # a checkpoint per epoch, for rewinding
@@ -55,6 +58,7 @@ class Runner:
         self.finished = threading.Event()
         self._running = running
         self._stop = False
+        self.stepper: PhaseStepper | None = None  # a mini-batch being stepped phase by phase
         self._commands: deque[Callable[[], None]] = deque()
         self._wake = threading.Event()
         self._last_publish = 0.0
@@ -84,13 +88,22 @@ class Runner:
         """Train on exactly one mini-batch, then pause."""
         self.command(self._step_batch)
 
+    def phase(self, show: Callable[[Trace], None]) -> None:
+        """Do the next phase of the current mini-batch (forward, loss, backward one layer at a
+        time, update), pause, and hand the trace to ``show`` (called in the training thread)."""
+        self.command(lambda: self._phase(show))
+
+    def inspect(self, pick: Callable[[Trainer], tuple], show: Callable[[Trace], None]) -> None:
+        """Trace a whole step on the samples ``pick(trainer)`` returns, changing nothing."""
+        self.command(lambda: show(inspect_sample(self.trainer, *pick(self.trainer))))
+
     def set_lr(self, lr: float) -> None:
         """Change the learning rate; nothing else is reset."""
         self.command(lambda: self._set_lr(lr))
 
-    def replace(self, trainer: Trainer) -> None:
-        """Swap in a new trainer (after a reset or new data)."""
-        self.command(lambda: self._replace(trainer))
+    def replace(self, trainer: Trainer, stop: StopRule | None = None) -> None:
+        """Swap in a new trainer (after a reset or new data) with its stop rules."""
+        self.command(lambda: self._replace(trainer, stop))
 
     def rewind(self, epoch: int) -> None:
         """Continue from a recorded epoch: the later history is dropped."""
@@ -122,22 +135,52 @@ class Runner:
                 self._wake.clear()
 
     def _can_train(self) -> bool:
-        if self.trainer.diverged:
-            return False
-        return self.max_epochs is None or self.trainer.epoch < self.max_epochs
+        return not self.trainer.diverged and self.stopped is None
 
     def _train_one_batch(self) -> None:
         trainer = self.trainer
         stats = trainer.step_batch()
-        if stats is not None:
-            self.history.record(trainer.checkpoint())
-        if trainer.diverged or (self.max_epochs is not None and trainer.epoch >= self.max_epochs):
+        if stats is None:
+            return
+        self.history.record(trainer.checkpoint())
+        if self.stop_rule is not None:
+            self.stopped = self.stop_rule.check(trainer.history)
+        if trainer.diverged or self.stopped:
             self._running = False
             self._publish_now()
-        elif stats is not None and time.perf_counter() - self._last_publish >= self.min_interval:
+        elif time.perf_counter() - self._last_publish >= self.min_interval:
             self._publish_now()
 
+    def _phase(self, show: Callable[[Trace], None]) -> None:
+        self._running = False
+        if self.trainer.diverged:
+            return
+        if self.stepper is None:
+            self.stepper = PhaseStepper(self.trainer)
+        trace = self.stepper.advance()
+        if self.stepper.done:
+            self._end_phases()
+        self._publish_now()
+        show(trace)
+
+    def _finish_phases(self) -> None:
+        """Complete a mini-batch that was being stepped phase by phase, so the numbers never
+        depend on how training was stepped."""
+        if self.stepper is not None:
+            if not self.stepper.done:
+                self.stepper.finish()
+            self._end_phases()
+
+    def _end_phases(self) -> None:
+        if self.stepper is not None and self.stepper.stats is not None:  # the batch ended an epoch
+            self.history.record(self.trainer.checkpoint())
+        self.stepper = None
+
     def _set_running(self, running: bool) -> None:
+        if running:
+            self._finish_phases()
+        if running and self.stopped:  # resuming after a stop rule fired: the rules are off from now on
+            self.stop_rule, self.stopped = None, None
         self._running = running
         self._speed_mark = (time.perf_counter(), self.trainer.epoch)
         self._publish_now()
@@ -146,6 +189,7 @@ class Runner:
         self._running = False
         if self.trainer.diverged:
             return
+        self._finish_phases()
         while self.trainer.step_batch() is None and not self.trainer.diverged:
             pass
         if not self.trainer.diverged:
@@ -154,7 +198,9 @@ class Runner:
 
     def _step_batch(self) -> None:
         self._running = False
-        if not self.trainer.diverged:
+        if self.stepper is not None:  # the batch under way, phase by phase, is the one to finish
+            self._finish_phases()
+        elif not self.trainer.diverged:
             if self.trainer.step_batch() is not None:
                 self.history.record(self.trainer.checkpoint())
             self.trainer.check_divergence()
@@ -168,13 +214,16 @@ class Runner:
         checkpoint = self.history.get(epoch)
         if checkpoint is None:
             return
+        self.stepper = None
         self.trainer.restore(checkpoint)
         self.history.drop_after(epoch)
+        self.stopped = None
         self.generation += 1
         self._publish_now()
 
-    def _replace(self, trainer: Trainer) -> None:
-        self.trainer = trainer
+    def _replace(self, trainer: Trainer, stop: StopRule | None = None) -> None:
+        self.trainer, self.stepper = trainer, None
+        self.stop_rule, self.stopped = stop, None
         self.history = History()
         self.history.record(trainer.checkpoint())
         self.generation += 1
@@ -201,5 +250,6 @@ class Runner:
                 trainer.batch_in_epoch,
                 trainer.n_batches,
                 self.generation,
+                self.stopped,
             )
         )

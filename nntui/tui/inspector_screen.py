@@ -1,0 +1,530 @@
+"""The inspector: the numbers of one training step, layer by layer, phase by phase.
+
+It explains, for the selected weight layer l (a[l] → z[l] → a[l+1]), in the order they are
+computed:
+
+    ① forward propagation   z_l = a_l · W_l + b_l
+    ② activation            a_{l+1} = f(z_l)
+    ③ prediction and loss   (at the output layer) L and ∂L/∂a
+    ④ backpropagation       δ_l = ∂L/∂z_l, walking backwards from the output
+    ⑤ gradients             ∂L/∂W_l = a_lᵀ · δ_l,  ∂L/∂b_l = Σ δ_l
+    ⑥ update rule           what the optimizer changed: Δw (−lr·∂L/∂w for SGD)
+
+with the phase progress of the step on top and, on `g`, a numerical gradient check.
+The numbers come from an ``nntui.engine.inspect.Trace``; ``show_trace`` replaces them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+from rich.cells import cell_len
+from rich.columns import Columns
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from nntui.engine.activations import ACTIVATIONS
+from nntui.engine.inspect import Trace, param_label
+from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color, no_color
+from nntui.tui.network_diagram import NetworkDiagram
+
+GradCheck = Callable[[int], list[tuple[int, float, float, float]]]
+
+MAX_SHOWN = 8  # rows and columns of a matrix shown; "…" stands for the rest
+GRADCHECK_ROWS = 12  # rows of the gradient check table shown
+AGREES, CLOSE = 1e-5, 1e-3  # relative errors: backprop agrees / is close
+
+LOSS_FORMULAS = {
+    "squared": "L = ½·Σ(a − t)²",
+    "bce": "L = −Σ[t·log a + (1 − t)·log(1 − a)]",
+    "ce": "L = −Σ t·log a",
+}
+ACTIVATION_NOTES = {
+    "tanh": "squashes z into −1…1",
+    "sigmoid": "squashes z into 0…1",
+    "relu": "keeps z if positive, else 0",
+    "leaky_relu": "keeps z if positive, else 0.01·z",
+    "elu": "z if positive, else eˣ − 1",
+    "softplus": "log(1 + eᶻ), a smooth relu",
+    "linear": "a = z, unchanged",
+    "softmax": "eᶻ / Σeᶻ: the outputs are probabilities summing to 1",
+}
+UPDATE_RULES = {
+    "sgd": "Δw = −lr·∂L/∂w exactly: plain gradient descent.",
+    "momentum": "v ← μ·v − lr·∂L/∂w,  w ← w + v: Δw = v also carries the earlier steps along (momentum).",
+    "nesterov": "v ← μ·v − lr·∂L/∂w,  w ← w + μ·v − lr·∂L/∂w: momentum that looks ahead (Nesterov).",
+    "adam": "Δw is the Adam step −lr·m̂/(√v̂ + ε), not −lr·∂L/∂w: m and v are running averages of the "
+    "gradient and its square, so every weight gets its own step size.",
+}
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(n: int) -> str:
+    """n as subscript digits: 12 -> '₁₂'."""
+    return str(n).translate(SUBSCRIPTS)
+
+
+def format_number(v: float) -> str:
+    """Compact and signed: +0.123, -1.2e-05, 0, nan, +inf."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e4:
+        return f"{v:+.3f}"
+    return f"{v:+.1e}"
+
+
+def number_text(v: float) -> Text:
+    """A formatted number, blue if positive and orange if negative (Playground's colours)."""
+    s = format_number(v)
+    if no_color() or not np.isfinite(v) or v == 0:
+        return Text(s, style="dim" if v == 0 else "")
+    return Text(s, style=hex_color(POSITIVE if v > 0 else NEGATIVE))
+
+
+def matrix(title: str, m: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> Table:
+    """A compact table of m (at most MAX_SHOWN × MAX_SHOWN, "…" beyond) with row and column labels."""
+    m = np.atleast_2d(np.asarray(m, dtype=np.float64))
+    n_rows, n_cols = m.shape
+    shown_rows, shown_cols = min(n_rows, MAX_SHOWN), min(n_cols, MAX_SHOWN)
+    full_title = f"{title} ({n_rows}×{n_cols})" if n_rows > 1 else f"{title} ({n_cols})"
+    table = Table(
+        title=full_title, title_justify="left", title_style="bold", box=None, padding=(0, 1), show_edge=False,
+        header_style="dim", pad_edge=False, min_width=cell_len(full_title),
+    )
+    table.add_column("", style="dim", no_wrap=True)
+    for j in range(shown_cols):
+        table.add_column(str(cols[j]) if j < len(cols) else str(j + 1), justify="right", no_wrap=True)
+    if n_cols > shown_cols:
+        table.add_column("…", justify="left", no_wrap=True)
+    for i in range(shown_rows):
+        cells = [number_text(m[i, j]) for j in range(shown_cols)]
+        if n_cols > shown_cols:
+            cells.append(Text("…", style="dim"))
+        table.add_row(str(rows[i]) if i < len(rows) else str(i + 1), *cells)
+    if n_rows > shown_rows:
+        table.add_row(f"…{n_rows - shown_rows}", *(Text("…", style="dim") for _ in range(shown_cols + (n_cols > shown_cols))))
+    return table
+
+
+def pending(text: str) -> Text:
+    return Text(f"  {text}", style="dim italic")
+
+
+def heading(number: str, name: str, formula: str, note: str = "") -> Text:
+    """A section's header: its number and name, the formula, a plain-words note."""
+    text = Text()
+    text.append(f"{number} {name}".strip(), style="bold reverse")
+    text.append("  ")
+    text.append(formula, style="bold")
+    if note:
+        text.append(f"   {note}", style="italic")
+    return text
+
+
+class InspectorScreen(Screen[None]):
+    """Every number of one training step for one layer at a time, with the formulas."""
+
+    DEFAULT_CSS = """
+    InspectorScreen {
+        layout: vertical;
+    }
+    InspectorScreen #inspector-top {
+        height: auto;
+        padding: 0 1;
+        background: $panel;
+    }
+    InspectorScreen #inspector-diagram {
+        height: 9;
+        border-bottom: solid $panel;
+    }
+    InspectorScreen #inspector-body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    InspectorScreen .section {
+        margin: 1 0 0 0;
+        height: auto;
+    }
+    InspectorScreen #sec-gradcheck {
+        display: none;
+        border: round $accent;
+        padding: 0 1;
+    }
+    InspectorScreen #sec-gradcheck.-shown {
+        display: block;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("i", "close", "Close", show=False),
+        Binding("left", "move_layer(-1)", "Layer ←", key_display="←", priority=True),
+        Binding("right", "move_layer(1)", "Layer →", key_display="→", priority=True),
+        Binding("p", "phase", "Next phase"),
+        Binding("g", "gradcheck", "Gradient check"),
+    ]
+
+    layer: reactive[int] = reactive(0)  # the weight layer explained: a[l] → z[l] → a[l+1]
+
+    class LayerChanged(Message):
+        """The layer being explained changed (the app may highlight it on the diagram)."""
+
+        def __init__(self, layer: int) -> None:
+            super().__init__()
+            self.layer = layer  # weight layer l: links W[l], neurons of layer l+1
+
+    class PhaseRequested(Message):
+        """`p`: the user asks for the next phase (the app advances its stepper and calls show_trace)."""
+
+    def __init__(
+        self,
+        trace: Trace,
+        sizes: Sequence[int],
+        feature_names: Sequence[str],
+        title: str,
+        gradcheck: GradCheck | None = None,
+        *,
+        layer: int | None = None,
+        follow: bool = True,
+    ) -> None:
+        super().__init__()
+        self.trace = trace
+        self.sizes = tuple(int(n) for n in sizes)
+        self.feature_names = tuple(feature_names)
+        self.inspector_title = title
+        self.gradcheck = gradcheck
+        self.follow = follow  # move to the layer the step is working on when a trace arrives
+        self.checks: dict[int, list[tuple[int, float, float, float]] | str] = {}
+        n_layers = len(self.sizes) - 1
+        start = self._phase_layer(trace)
+        if layer is not None:
+            start = layer
+        self.set_reactive(InspectorScreen.layer, min(max(start if start is not None else 0, 0), n_layers - 1))
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Vertical(id="inspector-top"):
+            yield Static(id="inspector-title")
+            yield Static(id="inspector-phases")
+            yield Static(id="inspector-layers")
+        yield NetworkDiagram(id="inspector-diagram")
+        with VerticalScroll(id="inspector-body"):
+            for name in ("forward", "activation", "loss", "delta", "grad", "update"):
+                yield Static(id=f"sec-{name}", classes="section")
+            yield Static(id="sec-gradcheck", classes="section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#inspector-body").focus()
+        self._render_all()
+        self.post_message(self.LayerChanged(self.layer))  # the initial layer, for the diagram
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    # ------------------------------------------------------------------ API
+    def show_trace(self, trace: Trace) -> None:
+        """Show another trace (the next phase, or other samples), in place."""
+        old = self.trace
+        self.trace = trace
+        if not _same_start(old, trace):
+            self.checks.clear()  # the gradient checks were for other weights or samples
+        target = self._phase_layer(trace) if self.follow else None
+        if target is not None and target != self.layer:
+            self.layer = target  # the watcher redraws
+        elif self.is_mounted:
+            self._render_all()
+
+    def validate_layer(self, layer: int) -> int:
+        return min(max(int(layer), 0), self.n_layers - 1)
+
+    def watch_layer(self, layer: int) -> None:
+        self.post_message(self.LayerChanged(layer))
+        if self.is_mounted:
+            self._render_all()
+
+    # ------------------------------------------------------------------ actions
+    def action_close(self) -> None:
+        """Close the inspector."""
+        self.dismiss(None)
+
+    def action_move_layer(self, step: int) -> None:
+        """Explain the previous / next layer."""
+        self.layer = self.layer + step
+
+    def action_phase(self) -> None:
+        """Ask the app for the next phase of the step."""
+        self.post_message(self.PhaseRequested())
+
+    def action_gradcheck(self) -> None:
+        """Compare backprop's gradient for this layer's weights with central differences."""
+        if self.gradcheck is None:
+            self.notify("No gradient check available here.", severity="warning")
+            return
+        layer = self.layer
+        try:
+            self.checks[layer] = list(self.gradcheck(layer))
+        except Exception as e:  # a callback failure is shown, not fatal
+            self.checks[layer] = f"the gradient check failed: {e}"
+        self._render_all()
+        self.query_one("#sec-gradcheck").scroll_visible(animate=False)
+
+    # ------------------------------------------------------------------ rendering
+    def _phase_layer(self, trace: Trace) -> int | None:
+        """The layer the phase just completed worked on (None: stay where we are)."""
+        if trace.phase == "loss":
+            return len(self.sizes) - 2
+        if trace.phase.startswith("backward "):
+            return int(trace.phase.split()[1])
+        return None
+
+    def _render_all(self) -> None:
+        trace, l = self.trace, self.layer
+        self._show_network(trace, l)
+        self.query_one("#inspector-title", Static).update(self._title_text())
+        self.query_one("#inspector-phases", Static).update(self._phases_text())
+        self.query_one("#inspector-layers", Static).update(self._layers_text())
+        for name, renderable in self.sections(trace, l).items():
+            self.query_one(f"#sec-{name}", Static).update(renderable)
+        check = self.query_one("#sec-gradcheck", Static)
+        check.set_class(l in self.checks, "-shown")
+        if l in self.checks:
+            check.update(self._gradcheck_renderable(l, self.checks[l]))
+            check.border_title = f"gradient check, W{sub(l)}"
+
+    def _show_network(self, trace: Trace, l: int) -> None:
+        """The diagram above the numbers: this step's weights, the first sample's activations,
+        and the layer being explained highlighted."""
+        diagram = self.query_one(NetworkDiagram)
+        if any(layer.W is None or layer.b is None for layer in trace.layers):
+            return
+        diagram.set_network(self.sizes, [layer.W for layer in trace.layers], [layer.b for layer in trace.layers],
+                            self.feature_names)
+        diagram.set_activations([np.asarray(trace.x)[0]] + [layer.a[0] for layer in trace.layers])
+        diagram.highlight_layer = l
+
+    def _title_text(self) -> Text:
+        trace = self.trace
+        text = Text()
+        text.append("Inspector", style="bold")
+        text.append(f" — {self.inspector_title}" if self.inspector_title else "")
+        n = len(trace.x)
+        text.append(f"  ·  {n} sample{'s' if n != 1 else ''}")
+        if trace.loss is not None:
+            text.append("  ·  loss ")
+            text.append(format_number(trace.loss), style="bold")
+            if trace.penalty:
+                text.append(f" + {trace.reg.upper()} penalty {format_number(trace.penalty)}")
+        text.append(f"  ·  {trace.optimizer}, lr {trace.lr:g}")
+        return text
+
+    def _phases_text(self) -> Text:
+        trace = self.trace
+        phases = trace.phases or (trace.phase,)
+        done = trace.n_done
+        text = Text("step: ", style="bold")
+        for k, name in enumerate(phases):
+            if k:
+                text.append(" → ", style="dim")
+            if k < done:
+                text.append(f"{name} ✓", style="green" if not no_color() else "")
+            elif k == done:
+                text.append(f"{name} …", style="bold reverse")
+            else:
+                text.append(name, style="dim")
+        text.append("   (p: next phase)" if done < len(phases) else "   step done (p: next mini-batch)", style="italic")
+        return text
+
+    def _layers_text(self) -> Text:
+        trace = self.trace
+        text = Text("layer (←/→): ", style="bold")
+        for l in range(self.n_layers):
+            act = trace.activations[l] if l < len(trace.activations) else ""
+            label = f" W{sub(l)} {self.sizes[l]}→{self.sizes[l + 1]} {act}{' (output)' if l == self.n_layers - 1 else ''} "
+            if l:
+                text.append("─", style="dim")
+            text.append(f"[{label}]" if l == self.layer else f" {label} ", style="bold reverse" if l == self.layer else "")
+        return text
+
+    # ------------------------------------------------------------------ sections
+    def _neuron_names(self, k: int) -> list[str]:
+        """Column labels of the neurons of layer k (0: the input features)."""
+        if k == 0:
+            names = list(self.feature_names)
+            return names + [f"x{i + 1}" for i in range(len(names), self.sizes[0])]
+        return [f"n{j + 1}" for j in range(self.sizes[k])]
+
+    def sections(self, trace: Trace, l: int) -> dict[str, RenderableType]:
+        """The six sections for layer l: forward, activation, loss, delta, grad, update."""
+        L = self.n_layers
+        lt = trace.layers[l]
+        out_layer = l == L - 1
+        samples = [f"s{i + 1}" for i in range(len(trace.x))]
+        inputs, neurons = self._neuron_names(l), self._neuron_names(l + 1)
+        act = trace.activations[l] if l < len(trace.activations) else "f"
+        a_in = f"a{sub(l)}" if l else "x"
+        s: dict[str, RenderableType] = {}
+
+        # ① forward
+        forward_parts = [matrix(a_in if l else "x (inputs)", trace.x if l == 0 else trace.layers[l - 1].a, samples, inputs)]
+        if lt.W is not None:
+            forward_parts += [matrix(f"W{sub(l)}", lt.W, inputs, neurons), matrix(f"b{sub(l)}", lt.b[None, :], [""], neurons)]
+        forward_parts.append(matrix(f"z{sub(l)}", lt.z, samples, neurons))
+        s["forward"] = Group(
+            heading("① forward", f"layer {l}", f"z{sub(l)} = {a_in}·W{sub(l)} + b{sub(l)}",
+                    "each neuron adds up its inputs times their weights, plus its bias"),
+            Columns(forward_parts, padding=(0, 3)),
+        )
+
+        # ② activation
+        act_parts = [matrix(f"a{sub(l + 1)} = {act}(z{sub(l)})", lt.a, samples, neurons)]
+        fn = ACTIVATIONS.get(act)
+        if fn is not None and act != "softmax":
+            with np.errstate(all="ignore"):
+                act_parts.append(matrix(f"{act}'(z{sub(l)}), for backprop", fn.df(lt.z, lt.a), samples, neurons))
+        s["activation"] = Group(
+            heading("② activation", act, f"a{sub(l + 1)} = {act}(z{sub(l)})", ACTIVATION_NOTES.get(act, "")),
+            Columns(act_parts, padding=(0, 3)),
+        )
+
+        # ③ prediction and loss (output layer)
+        if not out_layer:
+            s["loss"] = Group(
+                heading("③ prediction and loss", "", "at the output layer", f"(→ layer {L - 1})"),
+            )
+        else:
+            formula = LOSS_FORMULAS.get(trace.loss_name, "L")
+            note = f"summed over the outputs, averaged over the {len(trace.x)} samples"
+            parts = [matrix(f"a{sub(L)} = prediction", lt.a, samples, neurons), matrix("t = target", trace.t, samples, neurons)]
+            if trace.loss is None:
+                body: RenderableType = pending("computed in phase loss (p)")
+            else:
+                line = Text("  L = ")
+                line.append(format_number(trace.loss), style="bold")
+                if trace.penalty:
+                    line.append(f"   objective J = L + {trace.reg.upper()} penalty {format_number(trace.penalty)}"
+                                f" = {format_number(trace.loss + trace.penalty)}")
+                body = line
+                if trace.dloss_da is not None:
+                    parts.append(matrix(f"∂L/∂a{sub(L)}", trace.dloss_da, samples, neurons))
+            s["loss"] = Group(heading("③ prediction and loss", trace.loss_name, formula, note), body, Columns(parts, padding=(0, 3)))
+
+        # ④ backpropagation: δ
+        if out_layer:
+            formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} ⊙ {act}'(z{sub(l)})"
+            if act == "softmax":  # not elementwise: every output depends on every z
+                formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} · ∂a{sub(L)}/∂z{sub(l)} (softmax's Jacobian)"
+            if (trace.loss_name, act) in (("bce", "sigmoid"), ("ce", "softmax")):
+                note = f"for {act} with cross-entropy this is simply (a − t)/n"
+            elif act == "linear":
+                note = "with a linear output f' = 1: (a − t)/n"
+            else:
+                note = "δ = ∂L/∂z: how much the loss changes with each neuron's z"
+            when = "loss"
+        else:
+            formula = f"δ{sub(l)} = (δ{sub(l + 1)}·W{sub(l + 1)}ᵀ) ⊙ {act}'(z{sub(l)})"
+            note = "the error of the layer above, sent back through its weights and scaled by f'"
+            when = f"backward {l + 1}"
+        if lt.delta is None:
+            delta_body: RenderableType = pending(f"not computed yet: phase {when} (p)")
+        else:
+            parts = []
+            if not out_layer and trace.layers[l + 1].delta is not None:
+                parts.append(matrix(f"δ{sub(l + 1)} (from above)", trace.layers[l + 1].delta, samples, self._neuron_names(l + 2)))
+            parts.append(matrix(f"δ{sub(l)} = ∂L/∂z{sub(l)}", lt.delta, samples, neurons))
+            delta_body = Columns(parts, padding=(0, 3))
+        s["delta"] = Group(heading("④ backpropagation", "δ", formula, note), delta_body)
+
+        # ⑤ gradients
+        formula = f"∂L/∂W{sub(l)} = {a_in}ᵀ·δ{sub(l)}"
+        if trace.reg == "l2":
+            formula += f" + {trace.reg_rate:g}·W{sub(l)}"
+        elif trace.reg == "l1":
+            formula += f" + {trace.reg_rate:g}·sign(W{sub(l)})"
+        formula += f",   ∂L/∂b{sub(l)} = Σ δ{sub(l)} over the samples"
+        if lt.dW is None:
+            grad_body: RenderableType = pending(f"not computed yet: phase backward {l} (p)")
+        else:
+            grad_body = Columns(
+                [matrix(f"∂L/∂W{sub(l)}", lt.dW, inputs, neurons), matrix(f"∂L/∂b{sub(l)}", lt.db[None, :], [""], neurons)],
+                padding=(0, 3),
+            )
+        reg_note = " (with the regularization term; biases are not regularized)" if trace.reg != "none" else ""
+        s["grad"] = Group(heading("⑤ gradients", "", formula, f"which way each weight should move{reg_note}"), grad_body)
+
+        # ⑥ update rule
+        rule = UPDATE_RULES.get(trace.optimizer, f"Δw as the {trace.optimizer} optimizer applies it.")
+        if lt.dW_update is None:
+            update_body: RenderableType = pending("not applied yet: phase update (p)")
+        else:
+            parts = [matrix(f"ΔW{sub(l)}", lt.dW_update, inputs, neurons),
+                     matrix(f"Δb{sub(l)}", lt.db_update[None, :], [""], neurons)]
+            if trace.optimizer != "sgd" and lt.dW is not None:  # for comparison
+                parts.append(matrix(f"−lr·∂L/∂W{sub(l)}, plain SGD's step", -trace.lr * lt.dW, inputs, neurons))
+            update_body = Columns(parts, padding=(0, 3))
+        s["update"] = Group(
+            heading("⑥ update rule", trace.optimizer, f"w ← w − lr·∂L/∂w,  lr = {trace.lr:g}"),
+            Text(f"  {rule}", style="italic"),
+            update_body,
+        )
+        return s
+
+    def _gradcheck_renderable(self, l: int, rows: list[tuple[int, float, float, float]] | str) -> RenderableType:
+        intro = Text(
+            f"∂J/∂w by backprop (analytic) and by central differences (J(w+ε) − J(w−ε)) / 2ε, for W{sub(l)}",
+            style="italic",
+        )
+        if isinstance(rows, str):
+            return Group(intro, Text(rows, style="bold red"))
+        if not rows:
+            return Group(intro, Text("no parameters were checked"))
+        table = Table(box=None, padding=(0, 1), header_style="bold", pad_edge=False)
+        for name in ("parameter", "analytic", "numerical", "relative error"):
+            table.add_column(name, justify="left" if name == "parameter" else "right", no_wrap=True)
+        for index, analytic, numeric, err in rows[:GRADCHECK_ROWS]:
+            try:
+                label = param_label(self.sizes, index)
+            except IndexError:
+                label = str(index)
+            table.add_row(label, number_text(analytic), number_text(numeric), f"{err:.0e}")
+        parts: list[RenderableType] = [intro, table]
+        if len(rows) > GRADCHECK_ROWS:
+            parts.append(Text(f"… and {len(rows) - GRADCHECK_ROWS} more", style="dim"))
+        parts.append(verdict(max(r[3] for r in rows)))
+        return Group(*parts)
+
+
+def verdict(max_error: float) -> Text:
+    """The gradient check's conclusion from the largest relative error."""
+    head = f"max relative error {max_error:.0e}: "
+    if max_error < AGREES:
+        return Text(head + "backprop agrees", style="bold green")
+    if max_error < CLOSE:
+        return Text(head + "close: backprop nearly agrees (a kink of relu, or float32 rounding?)", style="bold yellow")
+    return Text(head + "backprop DISAGREES with the numerical gradient", style="bold red")
+
+
+def _same_start(a: Trace | None, b: Trace) -> bool:
+    """Whether two traces start from the same weights on the same samples."""
+    if a is None or a.x.shape != b.x.shape or not np.array_equal(a.x, b.x):
+        return False
+    for la, lb in zip(a.layers, b.layers):
+        if la.W is None or lb.W is None or not (np.array_equal(la.W, lb.W) and np.array_equal(la.b, lb.b)):
+            return False
+    return True
