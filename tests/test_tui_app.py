@@ -222,7 +222,7 @@ async def test_command_palette_offers_the_actions():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for word in ("Run/Pause", "Step", "Reset", "New data", "Next dataset", "Help"):
+        for word in ("Run", "Step", "Reset", "New data", "Next dataset", "Help", "Inspect", "Phase", "Save model"):
             assert any(word in t for t in titles), word
 
 
