@@ -47,3 +47,27 @@ def test_main_screen_spiral_with_selected_neuron(snap_compare):
 def test_digits_screen(snap_compare):
     assert snap_compare(trained_app(3, dataset="digits", layers="32", optimizer="adam", lr=0.01),
                         terminal_size=(120, 40), run_before=settle)
+
+
+def test_probe(snap_compare):
+    async def probe(pilot):
+        await settle(pilot)
+        await pilot.press("c", "right", "right", "right", "up", "up")
+        await pilot.pause()
+
+    assert snap_compare(trained_app(50), terminal_size=(120, 40), run_before=probe)
+
+
+def test_inspector_phase_stepping(snap_compare):
+    from nntui.tui.inspector_screen import InspectorScreen
+
+    async def phases(pilot):
+        await settle(pilot)
+        app = pilot.app
+        for n in (1, 2, 3):  # forward, loss, backward of the output layer
+            await pilot.press("p")
+            while not (isinstance(app.screen, InspectorScreen) and app.screen.trace.n_done == n):
+                await pilot.pause(0.01)
+        await pilot.pause()
+
+    assert snap_compare(trained_app(20), terminal_size=(120, 40), run_before=phases)
