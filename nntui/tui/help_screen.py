@@ -83,9 +83,33 @@ and what to do about it).
 | `l` | loss curve on a log scale (log10 of the loss) and back |
 | `Tab`, arrows, click | select a neuron: the heatmap shows what it computes; `escape` goes back |
 | `d` / `a` / `o` | next data set / activation / optimizer (resets the network) |
+| `e` | the settings form: data, noise, samples, features, layers, activation, optimizer, batch size, regularization, learning rate (all but the learning rate reset the weights) |
 | `?` | this help |
 | `q` | quit |
 | `ctrl+p` | command palette: every command, searchable |
+
+## Watching backprop, step by step
+
+| Key | What it does |
+|---|---|
+| `p` | the next **phase** of the current mini-batch: forward → loss → backward (one layer per press, from the output down) → update. The inspector opens and follows; finishing the phases is exactly one `b` step |
+| `i` | the **inspector** for one training sample (the next one each time): per layer z, a = f(z), the loss and ∂L/∂a, the deltas δ walking backwards, ∂L/∂W, ∂L/∂b and the update the optimizer applies. `←`/`→` change the layer, which is highlighted on the diagram |
+| `g` | in the inspector: **gradient check** — backprop's ∂L/∂w beside the numerical (central difference) one, with their relative error |
+| `c` | the **probe**: a cross on the heatmap (arrows or a click move it) showing the point's prediction and every neuron's activation on the diagram; `enter` opens the inspector for that point (labelled like its nearest training point) |
+
+## Going back in time
+
+`[` / `]` one recorded epoch back / forward, `{` / `}` ten, `End` back to live. Every panel
+shows that epoch; pressing `space`, `s`, `b` or `p` continues training from there, and the
+later epochs are dropped. Memory stays bounded: every epoch of the last 1,000 is kept, and
+older ones only on an even stride (1, 2, 4, … epochs apart), at most 1,000 of them — a few
+MB for a small network, however long the run.
+
+## Files
+
+`ctrl+s` saves the model (weights and settings, `.npz`, the same file as `--save`),
+`ctrl+o` loads one, `x` exports the metrics (`.csv` or `.jsonl`) and then a screenshot
+(`.svg`). An existing file is never overwritten without asking.
 
 Close this help with `escape`, `?` or `q`.
 """
