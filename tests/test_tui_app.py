@@ -295,3 +295,19 @@ async def test_enter_on_the_probe_inspects_that_point():
         await pilot.press("c", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
         assert np.allclose(app.screen.trace.x, app.session.dataset.inputs(np.array([app.probe])))
+
+
+async def test_less_than_slows_training_down_and_greater_than_speeds_it_up():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(5):
+            await pilot.press("less_than_sign")  # 100, 30, 10, 3, 1 epochs/s
+        assert app.runner.max_rate == 1
+        await wait_for(pilot, lambda: epoch(app) >= 1)
+        start, began = epoch(app), time.monotonic()
+        while time.monotonic() - began < 0.5:
+            await pilot.pause(0.05)
+        assert epoch(app) - start <= 2  # at 1 epoch/s, at most one or two epochs in half a second
+        await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign")
+        assert app.runner.max_rate is None
+        await wait_for(pilot, lambda: epoch(app) > start + 20)

@@ -39,6 +39,7 @@ from nntui.tui.runner import Runner, Update
 from nntui.tui.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
 FRAME_INTERVAL = 0.2  # seconds between redraws of the heavy panels while training (the UI shares the GIL)
 N_DIGITS = 12  # test digits shown for the digits dataset
 
@@ -86,6 +87,8 @@ class NNTuiApp(App):
         Binding("a", "cycle('activation')", "Next activation", show=False),
         Binding("o", "cycle('optimizer')", "Next optimizer", show=False),
         Binding("l", "toggle_log", "Log loss", show=False),
+        Binding("greater_than_sign", "speed(1)", "Faster", key_display=">", show=False),
+        Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
         Binding("x", "export", "Export metrics and screenshot", show=False),
@@ -445,6 +448,13 @@ class NNTuiApp(App):
     def watch_show_test(self, show: bool) -> None:
         if self.is_mounted:
             self._configure_panels()
+
+    def action_speed(self, direction: int) -> None:
+        """Train slower (<) or faster (>): 1, 3, 10, 30, 100 epochs/s or full speed."""
+        i = SPEEDS.index(self.runner.max_rate) if self.runner.max_rate in SPEEDS else len(SPEEDS) - 1
+        rate = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
+        self.runner.set_speed(rate)
+        self.notify(f"speed: {'full' if rate is None else f'{rate} epochs/s'}", timeout=2)
 
     def action_toggle_log(self) -> None:
         """Plot log10 of the loss (or the loss itself again)."""

@@ -51,6 +51,8 @@ class Runner:
         self.publish = publish
         self.stop_rule = stop  # --epochs, --target-loss, --patience: pause when one is met
         self.stopped: str | None = None
+        self.max_rate: float | None = None  # epochs per second to slow down to (None: full speed)
+        self._epoch_started = time.perf_counter()
         self.min_interval = min_interval  # seconds between published updates while running
         self.generation = 0
         self.history = History()  # a checkpoint per epoch, for rewinding
@@ -96,6 +98,11 @@ class Runner:
     def inspect(self, pick: Callable[[Trainer], tuple], show: Callable[[Trace], None]) -> None:
         """Trace a whole step on the samples ``pick(trainer)`` returns, changing nothing."""
         self.command(lambda: show(inspect_sample(self.trainer, *pick(self.trainer))))
+
+    def set_speed(self, max_rate: float | None) -> None:
+        """Train at most ``max_rate`` epochs per second (None: as fast as possible)."""
+        self.max_rate = max_rate  # one attribute, read by the training thread before each wait
+        self._wake.set()
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate; nothing else is reset."""
@@ -148,8 +155,12 @@ class Runner:
         if trainer.diverged or self.stopped:
             self._running = False
             self._publish_now()
-        elif time.perf_counter() - self._last_publish >= self.min_interval:
+        elif time.perf_counter() - self._last_publish >= self.min_interval or self.max_rate:
             self._publish_now()
+        if self.max_rate:  # slowed down to watch: wait out the rest of this epoch's time slot
+            self._wake.wait(max(0.0, self._epoch_started + 1 / self.max_rate - time.perf_counter()))
+            self._wake.clear()
+        self._epoch_started = time.perf_counter()
 
     def _phase(self, show: Callable[[Trace], None]) -> None:
         self._running = False
