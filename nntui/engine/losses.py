@@ -14,6 +14,13 @@ from nntui.engine.activations import Activation
 Array = np.ndarray
 
 
+def prediction_error(a: Array, t: Array, out: Array | None = None) -> Array:
+    """(a - t) / n: how far each output is from its target, averaged over the n samples."""
+    out = np.subtract(a, t, out=out)
+    out /= len(a)
+    return out
+
+
 class Loss:
     """Base class: a loss with the output activation it is paired with."""
 
@@ -41,9 +48,7 @@ class BinaryCrossEntropy(Loss):
         return float(e.sum() / len(z))  # summed over outputs, averaged over samples
 
     def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
-        out = np.subtract(a, t, out=out)  # (a - t) / n
-        out /= len(a)
-        return out
+        return prediction_error(a, t, out)  # the sigmoid's f'(z) cancels against the loss's 1/(a(1-a))
 
 
 class CrossEntropy(Loss):
@@ -60,9 +65,7 @@ class CrossEntropy(Loss):
         return float(e.sum() / e.size)
 
     def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
-        out = np.subtract(a, t, out=out)  # (a - t) / n
-        out /= len(a)
-        return out
+        return prediction_error(a, t, out)  # the softmax Jacobian cancels the same way
 
 
 class SquaredError(Loss):
@@ -76,8 +79,7 @@ class SquaredError(Loss):
         return float(0.5 * np.sum(e * e) / len(a))
 
     def delta(self, z: Array, a: Array, t: Array, f: Activation, out: Array | None = None) -> Array:
-        e = np.subtract(a, t, out=out)  # (a - t) / n ⊙ f'(z)
-        e /= len(a)
+        e = prediction_error(a, t, out)  # (a - t) / n ⊙ f'(z)
         if f.name != "linear":
             e *= f.df(z, a)
         return e

@@ -87,26 +87,11 @@ class StatusBar(Static):
         super().__init__("", name=name, id=id, classes=classes)
         self._args: dict | None = None
 
-    def update_status(
-        self,
-        *,
-        epoch: int,
-        stats: EpochStats,
-        optimizer: str,
-        batch_size: int,
-        state: str,
-        epochs_per_second: float,
-        message: str | None = None,
-        dataset: str = "",
-        layers: str = "",
-        lr: float | None = None,
-    ) -> None:
-        """Show the latest figures; fields are dropped by priority when the widget is narrow."""
-        self._args = dict(
-            epoch=epoch, stats=stats, optimizer=optimizer, batch_size=batch_size, state=state,
-            epochs_per_second=epochs_per_second, message=message, dataset=dataset, layers=layers, lr=lr,
-        )
-        self.state = state
+    def update_status(self, **fields) -> None:
+        """Show the latest figures (the keyword arguments of ``build_text``); fields are dropped
+        by priority when the widget is narrow."""
+        self._args = fields
+        self.state = fields["state"]
         # The bar's height is fixed, so no layout pass is needed (it would cost the whole screen's).
         self.update(self.build_text(self.size.width or FALLBACK_WIDTH, **self._args), layout=False)
 
