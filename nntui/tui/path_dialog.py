@@ -64,7 +64,7 @@ class PathDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield Input(self.default, id="path")
+            yield Input(self.default, id="path", compact=True)
             yield Static("enter: OK · escape: cancel", id="message")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -19,8 +19,8 @@ FIELDS: tuple[tuple[str, str, Sequence[str] | None], ...] = (
     ("noise", "noise (0–1)", None),
     ("samples", "samples", None),
     ("train_fraction", "training share (0–1)", None),
-    ("features", "features (x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2)", None),
-    ("layers", "hidden layers (like 8,8; empty for none)", None),
+    ("features", "features", None),
+    ("layers", "hidden layers", None),
     ("activation", "activation", HIDDEN_ACTIVATIONS),
     ("optimizer", "optimizer", tuple(OPTIMIZERS)),
     ("batch_size", "batch size", None),
@@ -69,9 +69,12 @@ class SettingsForm(ModalScreen[dict | None]):
     SettingsForm .row {
         height: auto;
     }
+    SettingsForm .row {
+        margin-bottom: 1;
+    }
     SettingsForm .row Label {
         width: 24;
-        padding: 1 1 0 0;
+        padding: 0 1 0 0;
     }
     SettingsForm .row Input, SettingsForm .row Select {
         width: 1fr;
@@ -97,20 +100,24 @@ class SettingsForm(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("Change the run. Anything but the learning rate resets the weights.")
+            yield Static(
+                "Change the run. Anything but the learning rate resets the weights.\n"
+                "features: x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 · hidden layers: neurons per layer, "
+                "like 8,8 (empty for none) · enter or ctrl+s applies, escape cancels"
+            )
             for name, label, choices in FIELDS:
                 choices = self.datasets if name == "dataset" else choices
                 value = shown(getattr(self.settings, name))
                 with Horizontal(classes="row"):
                     yield Label(label)
                     if choices:
-                        yield Select([(c, c) for c in choices], value=value, allow_blank=False, id=name)
+                        yield Select([(c, c) for c in choices], value=value, allow_blank=False, id=name, compact=True)
                     else:
-                        yield Input(value, id=name)
+                        yield Input(value, id=name, compact=True)
             yield Static("", id="message")
             with Horizontal(id="buttons"):
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply", variant="primary", id="apply", compact=True)
+                yield Button(" Cancel", id="cancel", compact=True)
 
     def values(self) -> dict[str, Any]:
         """What the fields say now, by option name."""
