@@ -169,7 +169,9 @@ class NNTuiApp(App):
         """Swap in a freshly built session (reset, new data, cycled option)."""
         self.session, self.settings = session, session.settings
         self.view = self._make_view(session)
-        self.selected = None
+        if isinstance(self.screen, InspectorScreen):
+            self.pop_screen()  # it explained the old network
+        self.selected = self.diagram.selected = None
         self.probe = None
         self.view_epoch = None
         self._configure_panels()
