@@ -21,11 +21,16 @@ EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 
 
+def one_line(message: object) -> str:
+    """A message on one line, whatever the user typed into it (a value may hold a newline)."""
+    return " ".join(str(message).splitlines())
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"nntui: error: {message} (see nntui --help)\n")
+        self.exit(EXIT_USAGE, f"nntui: error: {one_line(message)} (see nntui --help)\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -153,10 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             epochs = HEADLESS_EPOCHS if settings.epochs is None else settings.epochs
             return run_headless(session, epochs, as_json, sys.stdout)
     except USER_ERRORS as e:
-        print(f"nntui: error: {e}", file=sys.stderr)
+        print(f"nntui: error: {one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:  # e.g. --save into a missing folder
-        print(f"nntui: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"nntui: error: {one_line(where + str(e.strerror or e))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -18,7 +18,7 @@ from nntui.engine import (
     LOSSES, ModelFileError, Network, Schedule, StopRule, Trainer, get_activation, load_model, make_optimizer,
     make_schedule,
 )
-from nntui.settings import Settings, SettingsError, merge
+from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, merge
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -81,7 +81,8 @@ def read_model(path: str) -> tuple[dict[str, Any], Weights]:
     """A model file's saved settings (only known options; hidden layer sizes read off the
     weights when not saved) and its weights."""
     W, b, saved = load_model(path)
-    saved = {k: v for k, v in saved.items() if k in Settings.__dataclass_fields__}
+    # Only the model's own options: never a path or mode (--save, --metrics, …) from a file.
+    saved = {k: v for k, v in saved.items() if k in OPTION_BY_NAME and not OPTION_BY_NAME[k].flag_only}
     saved.setdefault("layers", [w.shape[1] for w in W[:-1]])
     saved["load"] = path
     return saved, (W, b)

@@ -145,13 +145,13 @@ def _kind(name: str) -> str:
     raise DataError(f"unknown dataset {name!r} (choose from " + ", ".join(DATASETS) + ", or a .csv/.npz file)")
 
 
-def _train_count(n: int, train_fraction: float) -> int:
+def _train_count(n: int, train_fraction: float, name: str) -> int:
     """How many of n samples go to training; raise DataError if either part would be empty."""
     n_train = round(n * train_fraction)
     if n_train < 1:
-        raise DataError(f"{n} samples with train_fraction {train_fraction} leave no training samples")
+        raise DataError(f"{name}: {n} samples with train_fraction {train_fraction} leave no training samples")
     if n_train > n - 1:
-        raise DataError(f"{n} samples with train_fraction {train_fraction} leave no test samples")
+        raise DataError(f"{name}: {n} samples with train_fraction {train_fraction} leave no test samples")
     return n_train
 
 
@@ -204,7 +204,7 @@ def _make_generated(
     own_task = "regression" if DEFAULT_CLASSES[name] == 0 else "classification"
     if task not in ("auto", own_task):
         raise DataError(f"{name} is a {own_task} dataset (got task={task!r})")
-    n_train = _train_count(samples, train_fraction)
+    n_train = _train_count(samples, train_fraction, name)
     rng = np.random.default_rng(seed)
     points, y = GENERATORS[name](samples, float(noise), rng, classes)  # checks `classes`
     order = rng.permutation(samples)  # drawn after the points, from the same generator
@@ -238,7 +238,7 @@ def _make_digits(
     if task not in ("auto", "classification"):
         raise DataError(f"digits is a classification dataset (got task={task!r})")
     x, y = load_digits()
-    n_train = _train_count(len(x), train_fraction)
+    n_train = _train_count(len(x), train_fraction, "digits")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
     train = order[:n_train]
@@ -307,7 +307,7 @@ def _make_from_files(
     elif x_test is not None and labels_test is not None:
         x_train, labels_train = x, labels  # the .npz brings its own test set
     else:
-        n_train = _train_count(len(x), train_fraction)
+        n_train = _train_count(len(x), train_fraction, path)
         rng = np.random.default_rng(seed)
         order = rng.permutation(len(x))
         train = order[:n_train]

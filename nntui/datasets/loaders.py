@@ -102,7 +102,7 @@ def load_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 def _read_array(archive: np.lib.npyio.NpzFile, key: str, name: str) -> np.ndarray:
     """Read one array from an open .npz archive, refusing object (pickled) arrays."""
     try:
-        return archive[key]
+        array = archive[key]
     except ValueError as e:
         if "allow_pickle" in str(e):  # NumPy's error for object arrays when pickles are disallowed
             raise DataError(
@@ -110,8 +110,11 @@ def _read_array(archive: np.lib.npyio.NpzFile, key: str, name: str) -> np.ndarra
                 "because that would need pickle; save plain numeric arrays instead"
             ) from None
         raise DataError(f"{name}: not a valid .npz file ({key!r}: {e})") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise DataError(f"{name}: not a valid .npz file ({key!r}: {e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, MemoryError) as e:  # MemoryError: a forged shape
+        raise DataError(f"{name}: not a valid .npz file ({key!r}: {type(e).__name__} {e})") from None
+    if not isinstance(array, np.ndarray):  # a member that is not a .npy comes back as raw bytes
+        raise DataError(f"{name}: not a valid .npz file ({key!r} is not a NumPy array)")
+    return array
 
 
 def _check_numeric(array: np.ndarray, key: str, name: str) -> None:

@@ -26,7 +26,10 @@ class ModelFileError(ValueError):
 def atomic_write(path: str | os.PathLike, write) -> None:
     """Call write(file_object) on a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:  # say what the user asked for, not the temporary name
+        raise OSError(e.errno, e.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -65,6 +68,8 @@ def load_model(path: str | os.PathLike) -> tuple[list[Array], list[Array], dict]
                     if name not in names:
                         raise ModelFileError(f"{path}: array {name} is missing")
                 w, bias = z[f"W{l}"], z[f"b{l}"]
+                if not (isinstance(w, np.ndarray) and isinstance(bias, np.ndarray)):  # raw bytes, not .npy
+                    raise ModelFileError(f"{path}: W{l}/b{l} are not NumPy arrays")
                 if w.ndim != 2 or bias.ndim != 1 or bias.shape[0] != w.shape[1]:
                     raise ModelFileError(f"{path}: W{l} {w.shape} and b{l} {bias.shape} do not form a layer")
                 if l > 0 and W[-1].shape[1] != w.shape[0]:
@@ -76,7 +81,8 @@ def load_model(path: str | os.PathLike) -> tuple[list[Array], list[Array], dict]
             settings = json.loads(str(z["settings"])) if "settings" in names else {}
     except ModelFileError:
         raise
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as e:
+    # MemoryError: a forged array shape; RecursionError: absurdly nested settings JSON.
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, MemoryError, RecursionError) as e:
         raise ModelFileError(f"{path}: not a valid model file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     if not isinstance(settings, dict):
         raise ModelFileError(f"{path}: settings are not a JSON object")

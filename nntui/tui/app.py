@@ -108,6 +108,7 @@ class NNTuiApp(App):
         self.view = self._make_view(session)
         self.runner = self._make_runner(session.trainer, running=not session.settings.paused)
         self.latest: Update | None = None
+        self.generation = 0  # the runner's generation the UI expects: older updates are stale
         self.selected: tuple[int, int] | None = None
         self._last_frame = 0.0
         self._frame_timer = None
@@ -171,6 +172,8 @@ class NNTuiApp(App):
         self.view = self._make_view(session)
         if isinstance(self.screen, InspectorScreen):
             self.pop_screen()  # it explained the old network
+        self.latest = None  # nothing is drawn until the new trainer's first update
+        self.generation += 1
         self.selected = self.diagram.selected = None
         self.probe = None
         self.view_epoch = None
@@ -223,8 +226,8 @@ class NNTuiApp(App):
     # ------------------------------------------------------------------ updates from the training thread
     def on_training_update(self, message: TrainingUpdate) -> None:
         update = message.update
-        if update.generation != self.runner.generation:
-            return  # from a trainer that has since been replaced
+        if update.generation != self.generation:
+            return  # from a trainer that has since been replaced (or rewound)
         self.latest = update
         snap = update.snapshot
         self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
@@ -348,6 +351,7 @@ class NNTuiApp(App):
             self.view_epoch = None
             return False
         dropped = self.latest.snapshot.epoch - epoch
+        self.generation += 1
         self.runner.rewind(epoch)
         self.view_epoch = None
         self.notify(f"continuing from epoch {epoch}: the {dropped} later epochs were dropped")

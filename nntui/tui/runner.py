@@ -223,13 +223,12 @@ class Runner:
 
     def _rewind(self, epoch: int) -> None:
         checkpoint = self.history.get(epoch)
-        if checkpoint is None:
-            return
-        self.stepper = None
-        self.trainer.restore(checkpoint)
-        self.history.drop_after(epoch)
-        self.stopped = None
-        self.generation += 1
+        if checkpoint is not None:
+            self.stepper = None
+            self.trainer.restore(checkpoint)
+            self.history.drop_after(epoch)
+            self.stopped = None
+        self.generation += 1  # always, so the UI's count of rewinds and swaps stays in step
         self._publish_now()
 
     def _replace(self, trainer: Trainer, stop: StopRule | None = None) -> None:

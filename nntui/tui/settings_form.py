@@ -4,41 +4,70 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
+from nntui.datasets.generators import GENERATORS
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, REGULARIZERS
-from nntui.settings import Settings, SettingsError, check_option
+from nntui.settings import FEATURE_NAMES, LEARNING_RATES, OPTION_BY_NAME, Settings, SettingsError, check_option, parse_layers
 
-# (option, label, choices or None for a text field)
-FIELDS: tuple[tuple[str, str, Sequence[str] | None], ...] = (
-    ("dataset", "dataset", None),  # choices filled in from the constructor
-    ("noise", "noise (0–1)", None),
-    ("samples", "samples", None),
-    ("train_fraction", "training share (0–1)", None),
-    ("features", "features", None),
-    ("layers", "hidden layers", None),
-    ("activation", "activation", HIDDEN_ACTIVATIONS),
-    ("optimizer", "optimizer", tuple(OPTIMIZERS)),
-    ("batch_size", "batch size", None),
-    ("reg", "regularization", REGULARIZERS),
-    ("reg_rate", "regularization rate", None),
-    ("lr", "learning rate", None),
-)
+# The form's options, in order, with labels shortened from their OPTIONS help text.
+LABELS: dict[str, str] = {
+    "dataset": "dataset",
+    "noise": "label noise (0–1)",
+    "samples": "points (train + test)",
+    "train_fraction": "training fraction",
+    "features": "input features (2-D)",
+    "layers": "hidden layer sizes",
+    "activation": "hidden activation",
+    "optimizer": "optimizer",
+    "batch_size": "mini-batch size",
+    "reg": "regularization",
+    "reg_rate": "regularization rate",
+    "lr": "learning rate (> 0)",
+}
+CHOICES: dict[str, Sequence[str]] = {
+    "activation": tuple(HIDDEN_ACTIVATIONS),
+    "optimizer": tuple(OPTIMIZERS),
+    "reg": tuple(REGULARIZERS),
+}
+DEFAULT_FEATURES = ("x1", "x2")
+MAX_NEURONS = 4096
+CHROME_ROWS = 5  # the dialog's rows outside the scrolling fields
+LAYER_BUTTONS = {"add-layer": "+ layer", "remove-layer": "− layer", "add-neuron": "+ neuron", "remove-neuron": "− neuron"}
 
 
 def shown(value: Any) -> str:
-    """An option's value as the form shows it."""
+    """An option's value as the form's text fields show it."""
     return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
-def changed_options(before: Settings, values: dict[str, Any]) -> dict[str, Any]:
-    """The options whose parsed values differ from ``before``; SettingsError names a bad one."""
+def rate_text(rate: float) -> str:
+    """0.00001 -> '0.00001' (not '1e-05')."""
+    return f"{rate:.5f}".rstrip("0").rstrip(".")
+
+
+def is_generated(dataset: str) -> bool:
+    """True for the generated 2-D sets (which have noise, a sample count and features)."""
+    return dataset in GENERATORS
+
+
+def has_features(dataset: str) -> bool:
+    """True unless the dataset is known not to be 2-D (digits); a file may be 2-D."""
+    return dataset != "digits"
+
+
+def changed_options(before: Settings, after_values: dict[str, Any]) -> dict[str, Any]:
+    """The options whose parsed values differ from ``before``, {name: parsed}; SettingsError names a bad one."""
     changes = {}
-    for name, value in values.items():
+    for name, value in after_values.items():
         parsed = check_option(name, value)
         if parsed != getattr(before, name):
             changes[name] = parsed
@@ -46,8 +75,38 @@ def changed_options(before: Settings, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def needs_reset(changes: dict[str, Any]) -> bool:
-    """Everything but the learning rate needs fresh weights."""
+    """True unless the only change is the learning rate (which never resets the weights)."""
     return any(name != "lr" for name in changes)
+
+
+def edit_layers(text: str, edit: str) -> str:
+    """The layers text after one button: add-layer, remove-layer, add-neuron or remove-neuron (on the last layer)."""
+    sizes = list(parse_layers(text))  # SettingsError when the text is not a layer spec
+    if edit == "add-layer":
+        sizes.append(sizes[-1] if sizes else 4)
+    elif edit == "remove-layer":
+        sizes = sizes[:-1]
+    elif edit == "add-neuron" and sizes:
+        sizes[-1] = min(sizes[-1] + 1, MAX_NEURONS)
+    elif edit == "remove-neuron" and sizes:
+        sizes[-1] = max(sizes[-1] - 1, 1)
+    return ",".join(map(str, sizes))
+
+
+class OptionValidator(Validator):
+    """Validate a text field with check_option (so invalid fields get Input's -invalid style)."""
+
+    def __init__(self, option: str) -> None:
+        super().__init__()
+        self.option = option
+
+    def validate(self, value: str) -> ValidationResult:
+        """Success, or a failure carrying the one-line SettingsError."""
+        try:
+            check_option(self.option, value)
+        except SettingsError as e:
+            return self.failure(str(e))
+        return self.success()
 
 
 class SettingsForm(ModalScreen[dict | None]):
@@ -57,105 +116,245 @@ class SettingsForm(ModalScreen[dict | None]):
     SettingsForm {
         align: center middle;
     }
-    SettingsForm > VerticalScroll {
-        width: 76;
+    SettingsForm > #dialog {
+        width: 80;
         max-width: 100%;
         height: auto;
         max-height: 100%;
         border: round $accent;
+        border-title-style: bold;
         padding: 0 1;
         background: $surface;
     }
-    SettingsForm .row {
+    SettingsForm #fields {
         height: auto;
     }
     SettingsForm .row {
-        margin-bottom: 1;
+        height: auto;
     }
-    SettingsForm .row Label {
-        width: 24;
-        padding: 0 1 0 0;
+    SettingsForm .row > Label {
+        width: 23;
+        padding-right: 1;
     }
-    SettingsForm .row Input, SettingsForm .row Select {
+    SettingsForm .row:disabled > Label {
+        color: $text-disabled;
+    }
+    SettingsForm .row > Input, SettingsForm .row > Select, SettingsForm .row > SelectionList {
         width: 1fr;
     }
-    SettingsForm #message {
-        color: $warning;
+    SettingsForm .row > SelectionList {
         height: auto;
+    }
+    SettingsForm .error {
+        display: none;
+        padding-left: 23;
+        color: $error;
+    }
+    SettingsForm .error.-shown {
+        display: block;
+    }
+    SettingsForm #layer-buttons {
+        height: auto;
+        padding-left: 23;
+    }
+    SettingsForm #layer-buttons Button {
+        width: auto;
+        min-width: 0;
+        margin-right: 2;
+    }
+    SettingsForm #message {
+        height: auto;
+        max-height: 2;
+        color: $text-muted;
+    }
+    SettingsForm #message.-problem {
+        color: $warning;
     }
     SettingsForm #buttons {
         height: auto;
         align: right middle;
     }
+    SettingsForm #buttons Button {
+        width: auto;
+        min-width: 10;
+        margin-left: 2;
+    }
     """
 
-    AUTO_FOCUS = "Input"  # the app focuses nothing by default; a dialog starts in its first field
+    AUTO_FOCUS = "#dataset"  # the app focuses nothing by default; the form starts in its first field
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Apply")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, settings: Settings, datasets: Sequence[str]) -> None:
         super().__init__()
         self.settings = settings
         self.datasets = tuple(datasets) + (() if settings.dataset in datasets else (settings.dataset,))
 
+    # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(
-                "Change the run. Anything but the learning rate resets the weights.\n"
-                "features: x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 · hidden layers: neurons per layer, "
-                "like 8,8 (empty for none) · enter or ctrl+s applies, escape cancels"
-            )
-            for name, label, choices in FIELDS:
-                choices = self.datasets if name == "dataset" else choices
-                value = shown(getattr(self.settings, name))
-                with Horizontal(classes="row"):
-                    yield Label(label)
-                    if choices:
-                        yield Select([(c, c) for c in choices], value=value, allow_blank=False, id=name, compact=True)
-                    else:
-                        yield Input(value, id=name, compact=True)
-            yield Static("", id="message")
+        s = self.settings
+        with Vertical(id="dialog") as dialog:
+            dialog.border_title = "Settings · anything but the learning rate resets the weights"
+            with VerticalScroll(id="fields"):
+                yield from self._row("dataset", Select([(Content(d), d) for d in self.datasets], value=s.dataset, allow_blank=False, compact=True))
+                yield from self._row("noise", self._input("noise"))
+                yield from self._row("samples", self._input("samples"))
+                yield from self._row("train_fraction", self._input("train_fraction"))
+                features = SelectionList[str](*((f, f, f in s.features) for f in FEATURE_NAMES), compact=True)
+                yield from self._row("features", features)
+                yield from self._row("layers", self._input("layers", placeholder="none: a linear model"))
+                with Horizontal(id="layer-buttons"):
+                    for button_id, label in LAYER_BUTTONS.items():
+                        yield Button(label, id=button_id, compact=True)
+                for name in ("activation", "optimizer"):
+                    yield from self._row(name, Select([(c, c) for c in CHOICES[name]], value=getattr(s, name), allow_blank=False, compact=True))
+                yield from self._row("batch_size", self._input("batch_size"))
+                yield from self._row("reg", Select([(c, c) for c in CHOICES["reg"]], value=s.reg, allow_blank=False, compact=True))
+                yield from self._row("reg_rate", self._input("reg_rate"))
+                yield from self._row("lr", self._input("lr"))
+            yield Static("", id="message", markup=False)
             with Horizontal(id="buttons"):
-                yield Button("Apply", variant="primary", id="apply", compact=True)
-                yield Button(" Cancel", id="cancel", compact=True)
+                yield Button("Save", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def _input(self, name: str, placeholder: str = "") -> Input:
+        """A text field for one option, validated by check_option as it is typed."""
+        return Input(shown(getattr(self.settings, name)), placeholder=placeholder, validators=[OptionValidator(name)], compact=True)
+
+    def _row(self, name: str, field: Widget) -> ComposeResult:
+        """A labelled row for one option (tooltip: its full help), and its error line underneath."""
+        field.id = name
+        field.tooltip = OPTION_BY_NAME[name].help
+        if name == "lr":
+            field.tooltip += ". Playground's steps: " + ", ".join(rate_text(r) for r in LEARNING_RATES)
+        with Horizontal(classes="row", id=f"row-{name}"):
+            yield Label(LABELS[name])
+            yield field
+        yield Static("", id=f"error-{name}", classes="error", markup=False)
+
+    def on_mount(self) -> None:
+        self.refresh_state()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The fields scroll; the two border rows, a status of up to two lines and the buttons always show.
+        self.query_one("#fields").styles.max_height = max(1, event.size.height - CHROME_ROWS)
+
+    # ------------------------------------------------------------------ state
+    def enabled(self) -> set[str]:
+        """The options that apply to the dataset now chosen (the others are disabled and ignored)."""
+        dataset = self.query_one("#dataset", Select).value
+        names = set(LABELS)
+        if not is_generated(dataset):
+            names -= {"noise", "samples"}
+        if not has_features(dataset):
+            names.discard("features")
+        if self.query_one("#reg", Select).value == "none":
+            names.discard("reg_rate")
+        return names
 
     def values(self) -> dict[str, Any]:
-        """What the fields say now, by option name."""
-        out = {}
-        for name, _, _ in FIELDS:
+        """What the enabled fields say now, by option name (features in menu order)."""
+        out: dict[str, Any] = {}
+        enabled = self.enabled()
+        for name in LABELS:
+            if name not in enabled:
+                continue
             widget = self.query_one(f"#{name}")
-            out[name] = widget.value
+            if isinstance(widget, SelectionList):
+                picked = set(widget.selected)
+                out[name] = self.settings.features if picked == set(self.settings.features) else tuple(f for f in FEATURE_NAMES if f in picked)
+            else:
+                out[name] = widget.value
+        if "features" not in enabled:
+            out["features"] = DEFAULT_FEATURES  # data that is not 2-D only takes the plain inputs
         return out
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        try:
-            check_option(event.input.id, event.value)
-        except SettingsError as e:
-            self._say(str(e))
-        else:
-            self._say("")
+    def errors(self) -> dict[str, str]:
+        """The one-line SettingsError of each invalid enabled field."""
+        problems = {}
+        for name, value in self.values().items():
+            try:
+                check_option(name, value)
+            except SettingsError as e:
+                problems[name] = str(e)
+        return problems
 
-    def on_input_submitted(self) -> None:
+    def refresh_state(self) -> None:
+        """Enable the fields that apply, show each field's error, and allow Save only when all are valid."""
+        enabled = self.enabled()
+        for name in LABELS:
+            self.query_one(f"#row-{name}").disabled = name not in enabled
+        layers_ok = True
+        try:
+            parse_layers(self.query_one("#layers", Input).value)
+        except SettingsError:
+            layers_ok = False
+        for button_id in LAYER_BUTTONS:
+            self.query_one(f"#{button_id}", Button).disabled = not layers_ok
+        problems = self.errors()
+        for name in LABELS:
+            error = self.query_one(f"#error-{name}", Static)
+            error.update(problems.get(name, ""))
+            error.set_class(name in problems, "-shown")
+        self.query_one("#save", Button).disabled = bool(problems)
+        if problems:
+            self._say(next(iter(problems.values())), problem=True)
+            return
+        changes = changed_options(self.settings, self.values())
+        if not changes:
+            self._say("no changes · ctrl+s or enter saves, escape cancels")
+        else:
+            effect = "resets the weights" if needs_reset(changes) else "keeps the weights"
+            self._say(f"changed: {', '.join(changes)} — {effect}")
+
+    # ------------------------------------------------------------------ events
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.refresh_state()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.refresh_state()
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        self.refresh_state()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         self.action_save()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "apply":
+        event.stop()
+        button = event.button.id
+        if button == "save":
             self.action_save()
-        else:
+        elif button == "cancel":
             self.action_cancel()
+        elif button in LAYER_BUTTONS:
+            field = self.query_one("#layers", Input)
+            try:
+                field.value = edit_layers(field.value, button)
+            except SettingsError as e:
+                self._say(str(e), problem=True)
 
+    # ------------------------------------------------------------------ actions
     def action_save(self) -> None:
-        """Apply the changes (refused while a field is invalid)."""
-        try:
-            changes = changed_options(self.settings, self.values())
-        except SettingsError as e:
-            self._say(str(e))
+        """Dismiss with the changed options (refused while a field is invalid)."""
+        problems = self.errors()
+        if problems:
+            name, problem = next(iter(problems.items()))
+            self._say(problem, problem=True)
+            self.query_one(f"#{name}").focus()
             return
-        self.dismiss(changes)
+        self.dismiss(changed_options(self.settings, self.values()))
 
     def action_cancel(self) -> None:
         """Close without changing anything."""
         self.dismiss(None)
 
-    def _say(self, text: str) -> None:
-        self.query_one("#message", Static).update(text)
+    def _say(self, text: str, problem: bool = False) -> None:
+        """Show one line in the status line under the form."""
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(problem, "-problem")
