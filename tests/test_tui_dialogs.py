@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-from textual.app import App
+from pathlib import Path
 
-from nntui.settings import Settings
-from nntui.tui.path_dialog import PathDialog
-from nntui.tui.settings_form import SettingsForm, changed_options, needs_reset
+import numpy as np
+import pytest
+from textual.app import App
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Input, Select, SelectionList
+
+from nntui.settings import Settings, SettingsError
+from nntui.tui.path_dialog import PathDialog, check_path
+from nntui.tui.settings_form import SettingsForm, changed_options, edit_layers, needs_reset
 from test_tui_app import epoch, make_app, wait_for
 
 
@@ -24,6 +29,11 @@ class Host(App):
         self.push_screen(self.dialog, self.results.append)
 
 
+def message(app) -> str:
+    """The dialog's one-line status message."""
+    return str(app.screen.query_one("#message").render())
+
+
 async def type_path(pilot, text: str) -> None:
     field = pilot.app.screen.query_one("Input")
     field.value = text
@@ -31,13 +41,43 @@ async def type_path(pilot, text: str) -> None:
     await pilot.pause()
 
 
+# ---------------------------------------------------------------------------- the path dialog
+def test_check_path(tmp_path):
+    (tmp_path / "a.npz").write_bytes(b"")
+    assert check_path(" ", must_exist=False) == (None, "type a file name")
+    assert "must end in .npz" in check_path(str(tmp_path / "a.txt"), must_exist=False, suffixes=(".npz",))[1]
+    assert check_path(str(tmp_path / "A.NPZ"), must_exist=False, suffixes=(".npz",))[1] == ""
+    assert "no such folder" in check_path(str(tmp_path / "no" / "a.npz"), must_exist=False)[1]
+    assert "is a folder" in check_path(str(tmp_path), must_exist=False)[1]
+    assert "no such file" in check_path(str(tmp_path / "b.npz"), must_exist=True)[1]
+    assert check_path(str(tmp_path / "a.npz"), must_exist=True) == (tmp_path / "a.npz", "")
+    assert check_path("~/x.npz", must_exist=False)[0] == Path("~/x.npz").expanduser()
+
+
 async def test_path_dialog_returns_the_default_on_enter(tmp_path):
     target = tmp_path / "m.npz"
     app = Host(PathDialog("Save", str(target), suffixes=(".npz",)))
     async with app.run_test(size=(100, 30)) as pilot:
+        assert app.screen.query_one(Input).value == str(target)
         await pilot.press("enter")
         await pilot.pause()
-    assert app.results == [str(target)]
+    assert app.results == [str(target)] and not target.exists()
+
+
+async def test_path_dialog_ok_button_and_typing(tmp_path):
+    app = Host(PathDialog("Save", "", suffixes=(".npz",)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert "type a file name" in message(app) and app.results == []
+        field = app.screen.query_one(Input)
+        field.value = str(tmp_path / "x")
+        await pilot.press("end", "y", "n")  # y and n are text while not asking about overwriting
+        assert field.value.endswith("xyn")
+        field.value += ".npz"
+        await pilot.click("#ok")
+        await pilot.pause()
+    assert app.results == [str(tmp_path / "xyn.npz")]
 
 
 async def test_path_dialog_escape_cancels(tmp_path):
@@ -52,10 +92,10 @@ async def test_path_dialog_refuses_bad_suffix_and_missing_folder(tmp_path):
     app = Host(PathDialog("Save", "", suffixes=(".npz",)))
     async with app.run_test(size=(100, 30)) as pilot:
         await type_path(pilot, str(tmp_path / "m.txt"))
-        assert "must end in .npz" in str(app.screen.query_one("#message").render())
+        assert "must end in .npz" in message(app)
         await type_path(pilot, str(tmp_path / "nowhere" / "m.npz"))
-        assert "no such folder" in str(app.screen.query_one("#message").render())
-        assert app.results == []
+        assert "no such folder" in message(app)
+        assert app.results == [] and isinstance(app.screen, PathDialog)
 
 
 async def test_path_dialog_asks_before_overwriting(tmp_path):
@@ -65,56 +105,167 @@ async def test_path_dialog_asks_before_overwriting(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")
         await pilot.pause()
-        assert "overwrite" in str(app.screen.query_one("#message").render())
+        assert f"{existing} exists — overwrite? (y/n)" in message(app)
         await pilot.press("n")
         await pilot.pause()
         assert app.results == [] and existing.read_bytes() == b"keep me"
+        assert app.screen.focused is app.screen.query_one(Input)  # back to editing
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # enter answers "no": the safe choice
+        await pilot.pause()
+        assert app.results == [] and isinstance(app.screen, PathDialog)
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
-    assert app.results == [str(existing)]
+    assert app.results == [str(existing)] and existing.read_bytes() == b"keep me"
 
 
 async def test_path_dialog_for_loading_needs_an_existing_file(tmp_path):
-    app = Host(PathDialog("Load", str(tmp_path / "none.npz"), must_exist=True))
+    app = Host(PathDialog("Load", str(tmp_path / "none.npz"), must_exist=True, suffixes=(".npz",)))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")
         await pilot.pause()
-        assert "no such file" in str(app.screen.query_one("#message").render())
-    assert app.results == []
+        assert "no such file" in message(app)
+        assert app.results == []
+        (tmp_path / "none.npz").write_bytes(b"")
+        await pilot.press("enter")  # an existing file loads without asking
+        await pilot.pause()
+    assert app.results == [str(tmp_path / "none.npz")]
 
 
+# ---------------------------------------------------------------------------- the settings form
 def test_changed_options_and_what_needs_a_reset():
     s = Settings()
     assert changed_options(s, {"lr": "0.1", "layers": "4,2"}) == {"lr": 0.1}
     assert not needs_reset({"lr": 0.1})
+    assert not needs_reset({})
     changes = changed_options(s, {"layers": "8,8,4"})
     assert changes == {"layers": (8, 8, 4)} and needs_reset(changes)
+    assert needs_reset({"lr": 0.1, "batch_size": 5})
+    with pytest.raises(SettingsError, match="--lr"):
+        changed_options(s, {"lr": "-1"})
+
+
+def test_edit_layers():
+    assert edit_layers("4,2", "add-layer") == "4,2,2"
+    assert edit_layers("4,2", "remove-layer") == "4"
+    assert edit_layers("", "add-layer") == "4"
+    assert edit_layers("", "remove-layer") == ""
+    assert edit_layers("4,2", "add-neuron") == "4,3"
+    assert edit_layers("4,1", "remove-neuron") == "4,1"
+    with pytest.raises(SettingsError):
+        edit_layers("8,x", "add-layer")
+
+
+async def test_settings_form_lr_only_keeps_the_weights():
+    app = Host(SettingsForm(Settings(), ["circle", "xor"]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#lr", Input).value = "0.1"
+        await pilot.pause()
+        assert "keeps the weights" in message(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.results == [{"lr": 0.1}] and not needs_reset(app.results[0])
+
+
+async def test_settings_form_layers_and_their_buttons():
+    app = Host(SettingsForm(Settings(), ["circle"]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = app.screen
+        form.query_one("#layers", Input).value = "8,8"
+        await pilot.pause()
+        await pilot.click("#add-layer")
+        for _ in range(2):
+            form.query_one("#remove-neuron", Button).press()  # (a second click within 0.2 s is ignored)
+        await pilot.pause()
+        assert form.query_one("#layers", Input).value == "8,8,6"
+        form.query_one("#remove-neuron", Button).press()
+        form.query_one("#remove-neuron", Button).press()
+        await pilot.pause()
+        assert "resets the weights" in message(app)
+        await pilot.click("#save")
+        await pilot.pause()
+    assert app.results == [{"layers": (8, 8, 4)}] and needs_reset(app.results[0])
 
 
 async def test_settings_form_returns_only_changes_and_refuses_bad_values():
     app = Host(SettingsForm(Settings(), ["circle", "xor"]))
     async with app.run_test(size=(80, 24)) as pilot:
         form = app.screen
-        form.query_one("#layers").value = "8,x"
+        form.query_one("#layers", Input).value = "8,x"
         await pilot.pause()
-        assert "--layers" in str(form.query_one("#message").render())
+        assert "--layers" in message(app) and "--layers" in str(form.query_one("#error-layers").render())
+        assert form.query_one("#save", Button).disabled and form.query_one("#add-layer", Button).disabled
+        form.action_save()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == [] and isinstance(app.screen, SettingsForm)  # not dismissed
+        form.query_one("#layers", Input).value = "4,2"
+        form.query_one("#lr", Input).value = "-1"
+        await pilot.pause()
+        assert "--lr" in message(app) and form.query_one("#lr", Input).has_class("-invalid")
         form.action_save()
         await pilot.pause()
-        assert app.results == []  # not dismissed
-        form.query_one("#layers").value = "4,2"
-        form.query_one("#lr").value = "0.1"
+        assert app.results == []
+        form.query_one("#lr", Input).value = "0.1"
         await pilot.pause()
+        assert not form.query_one("#save", Button).disabled
         form.action_save()
         await pilot.pause()
     assert app.results == [{"lr": 0.1}]
 
 
-async def test_settings_form_escape_is_none():
-    app = Host(SettingsForm(Settings(), ["circle"]))
-    async with app.run_test(size=(80, 24)) as pilot:
+async def test_settings_form_features_apply_to_2d_data_only():
+    app = Host(SettingsForm(Settings(features=("x1", "x2", "x1x2")), ["circle", "digits"]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = app.screen
+        features = form.query_one("#features", SelectionList)
+        assert features.selected == ["x1", "x2", "x1x2"]
+        features.deselect_all()
+        await pilot.pause()
+        assert "no input features" in message(app) and form.query_one("#save", Button).disabled
+        features.select("sinx1")
+        await pilot.pause()
+        assert form.values()["features"] == ("sinx1",)
+        form.query_one("#dataset", Select).value = "digits"
+        await pilot.pause()
+        assert form.query_one("#row-features").disabled and form.query_one("#row-noise").disabled
+        form.action_save()
+        await pilot.pause()
+    assert app.results == [{"dataset": "digits", "features": ("x1", "x2")}]  # digits takes the plain inputs
+
+
+async def test_settings_form_keeps_a_file_dataset_and_escape_is_none():
+    form = SettingsForm(Settings(dataset="my[data].csv"), ["circle", "digits"])
+    app = Host(form)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert form.query_one("#dataset", Select).value == "my[data].csv"
+        assert form.query_one("#row-samples").disabled and not form.query_one("#row-features").disabled
+        form.query_one("#lr", Input).value = "0.3"
         await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_settings_form_fits_and_scrolls_at_80x24():
+    app = Host(SettingsForm(Settings(reg="l2"), ["circle"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.screen
+        for name in ("layers", "batch_size", "reg_rate"):
+            form.query_one(f"#{name}", Input).value = "x"  # three error lines: more than fits
+        await pilot.pause()
+        fields = form.query_one("#fields", VerticalScroll)
+        screen = form.region
+        for widget in (fields, form.query_one("#message"), form.query_one("#save"), form.query_one("#cancel")):
+            assert screen.contains_region(widget.region), widget
+        assert fields.max_scroll_y > 0
+        assert not fields.region.contains_region(form.query_one("#lr").region)
+        fields.scroll_end(animate=False)
+        await pilot.pause()
+        assert fields.region.contains_region(form.query_one("#lr").region)
+        await pilot.click("#cancel")
         await pilot.pause()
     assert app.results == [None]
 
