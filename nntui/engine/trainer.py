@@ -209,12 +209,13 @@ class Trainer:
     def step_batch(self) -> EpochStats | None:
         """Train on one mini-batch; returns the epoch's stats if this batch completed an epoch.
 
-        Divergence is checked at the end of each epoch; call ``check_divergence`` to check now."""
+        Divergence is checked at the end of each epoch; call ``check_divergence`` to check now.
+        A diverging step overflows: callers train under ``np.errstate(all="ignore")``, as
+        ``step_epoch`` and the TUI's training thread do, so NumPy does not warn about it."""
         if self.diverged:
             return None
         x, t = self.next_batch()
-        with np.errstate(all="ignore"):  # see step_epoch
-            self.train_batch(x, t)
+        self.train_batch(x, t)
         return self.finish_batch()
 
     def check_divergence(self) -> bool:
@@ -231,9 +232,7 @@ class Trainer:
         # so NumPy should not warn about it on the way.
         with np.errstate(all="ignore"):
             while True:
-                x, t = self.next_batch()
-                self.train_batch(x, t)
-                stats = self.finish_batch()
+                stats = self.step_batch()
                 if stats is not None:
                     return None if self.diverged else stats
 

@@ -45,7 +45,7 @@ class Runner:
         *,
         running: bool = True,
         stop: StopRule | None = None,
-        min_interval: float = 1 / 10,
+        min_interval: float = 1 / 5,
     ):
         self.trainer = trainer
         self.publish = publish
