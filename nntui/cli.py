@@ -7,6 +7,7 @@ import json
 import math
 import sys
 import time
+from pathlib import Path
 from typing import Sequence, TextIO
 
 from nntui import __version__
@@ -150,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 metrics_format(settings.metrics)
             except ValueError as e:
                 raise SettingsError(f"--metrics: {e}") from None
+        for option, path in (("--save", settings.save), ("--metrics", settings.metrics)):
+            if path and not Path(path).expanduser().parent.is_dir():  # say so now, not after training
+                raise SettingsError(f"{option}: {path}: the folder {Path(path).parent} does not exist")
         if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
             print("nntui: no terminal to draw on (stdin/stdout are not a TTY): use --headless", file=sys.stderr)
             return EXIT_USAGE

@@ -105,7 +105,7 @@ def parse_layers(v: Any) -> tuple[int, ...]:
     sizes = []
     for item in items:
         try:
-            if isinstance(item, bool):
+            if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
                 raise ValueError
             n = int(item)
         except (TypeError, ValueError):

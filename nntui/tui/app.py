@@ -111,6 +111,7 @@ class NNTuiApp(App):
         self.generation = 0  # the runner's generation the UI expects: older updates are stale
         self.selected: tuple[int, int] | None = None
         self._last_frame = 0.0
+        self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
         self._frame_timer = None
         self._sample = -1  # the training sample the inspector showed last
         # The panels, kept at hand: updates may still arrive while the app shuts down.
@@ -173,6 +174,7 @@ class NNTuiApp(App):
         if isinstance(self.screen, InspectorScreen):
             self.pop_screen()  # it explained the old network
         self.latest = None  # nothing is drawn until the new trainer's first update
+        self._drawn = False
         self.generation += 1
         self.selected = self.diagram.selected = None
         self.probe = None
@@ -233,7 +235,7 @@ class NNTuiApp(App):
         self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
         self._update_status()
         elapsed = time.monotonic() - self._last_frame
-        if elapsed >= FRAME_INTERVAL or not update.running:
+        if elapsed >= FRAME_INTERVAL or not update.running or not self._drawn:
             self._draw()
         elif self._frame_timer is None:
             self._frame_timer = self.set_timer(FRAME_INTERVAL - elapsed, self._draw)
@@ -272,10 +274,10 @@ class NNTuiApp(App):
     def _draw(self) -> None:
         """Redraw the heavy panels from the latest snapshot."""
         self._frame_timer = None
-        self._last_frame = time.monotonic()
         update = self.latest
         if update is None:
             return
+        self._last_frame = time.monotonic()
         data = self.session.dataset
         checkpoint = None if self.view_epoch is None else self.runner.history.get(self.view_epoch)
         if checkpoint is not None:
@@ -284,6 +286,7 @@ class NNTuiApp(App):
             self.view.load(update.snapshot)
         diagram = self.diagram
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.features)
+        self._drawn = True
         self._show_probe()
         self.plot.set_history(update.history, data.task == "classification")
         if data.is_2d:
@@ -431,7 +434,7 @@ class NNTuiApp(App):
 
     def _show_probe(self) -> None:
         """Every neuron's activation for the probe point on the diagram, and its prediction."""
-        if self.probe is None or not self.session.dataset.is_2d or self.latest is None:
+        if self.probe is None or not self.session.dataset.is_2d or not self._drawn:
             self.diagram.set_activations(None)
             self.heatmap.border_subtitle = ""
             return
