@@ -1,42 +1,66 @@
 """Engine speed against a plain NumPy training loop (run by hand, not part of pytest).
 
-    .venv/bin/python benchmarks/bench_engine.py [--quick]
+    .venv/bin/python benchmarks/run.py --only engine [--quick]     (or this file on its own)
 
-For each case the engine (``Trainer.step_epoch()``, i.e. mini-batch steps *plus* the
-per-epoch evaluation: losses and accuracies on train and test, full-batch gradient norms)
-and the plain loop of ``benchmarks/reference.py`` (mini-batch steps only, written as a
-student would) train the same network from the same weights on the same data with the
-same shuffles.  Both are timed in the same run, interleaved, best of several repeats;
-the figure is mini-batch steps per second and the ratio engine / plain (> 1: engine faster).
+For each workload the engine and the plain loop of ``benchmarks/reference.py`` (mini-batch
+steps only, written as a student would) train the same network from the same weights on
+the same data with the same shuffles; a check first makes sure both end with the same
+weights after two epochs (float64).  The loops are timed in the same run, interleaved, best
+of several repeats; the figure is mini-batch steps per second and the ratio to the plain
+loop in the same dtype (> 1: faster than the plain loop).
 
-A second engine column, "steps only", times ``Trainer.train_batch`` on the same batches
-without the per-epoch evaluation, to show what the evaluation costs.
+Two engine columns:
+    step_epoch   ``Trainer.step_epoch()``: the steps *plus* the per-epoch evaluation (losses and
+                 accuracies on train and test, full-batch gradient norms), what nntui runs;
+    train_batch  ``Trainer.train_batch`` alone on the same kind of shuffled batches.
+If PyTorch or scikit-learn can be imported, a column each (see ``frameworks.py``).
 
-Cases (data split 50/50 into train and test, as nntui's default ``train_fraction``):
-    small  2-8-8-1 tanh, sigmoid + bce, SGD, batch 10, 500 points   (25 steps per epoch)
-    wide   2-128-128-1 tanh, sigmoid + bce, SGD, batch 256, 5,000 points (10 steps per epoch)
-           in float64 and float32
+Workloads (2-D data: 500 or 5,000 points split 50/50, as nntui's default ``train_fraction``):
+    2-8-8-1 tanh, sigmoid + bce, batch 10, 500 points            (25 steps per epoch)
+    the same, full batch (250)                                   (1 step per epoch)
+    64-64-32-10 relu, softmax + ce, batch 32, digits (898 train)  (29 steps per epoch)
+    2-128-128-1 tanh, sigmoid + bce, batch 256, 5,000 points     (10 steps per epoch)
+each in float64 and float32; SGD at learning rate 0.03.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+from common import Table, ratio  # noqa: E402  (common also puts the checkout on sys.path)
+from frameworks import LOOPS, available  # noqa: E402
 from reference import PlainNet  # noqa: E402
 
+from nntui.datasets import make_dataset  # noqa: E402
 from nntui.engine import LOSSES, Network, Trainer, get_activation, make_optimizer  # noqa: E402
 
 SEED = 0
 LR = 0.03
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    sizes: tuple[int, ...]
+    batch: int
+    hidden: str = "tanh"
+    output: str = "sigmoid"  # sigmoid + bce, or softmax + ce
+    points: int | None = 500  # 2-D points generated; None: the digits dataset
+
+
+WORKLOADS = (
+    Workload("2-8-8-1 tanh, batch 10, 500 points", (2, 8, 8, 1), 10),
+    Workload("2-8-8-1 tanh, full batch, 500 points", (2, 8, 8, 1), 250),
+    Workload("64-64-32-10 relu, batch 32, digits", (64, 64, 32, 10), 32, "relu", "softmax", None),
+    Workload("2-128-128-1 tanh, batch 256, 5,000 points", (2, 128, 128, 1), 256, points=5000),
+)
+DTYPES = (np.float64, np.float32)
 
 
 def make_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -47,37 +71,48 @@ def make_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def make_trainer(sizes, n_points, batch, dtype) -> Trainer:
-    x, y = make_data(n_points, SEED)
-    n_train = n_points // 2
-    net = Network(sizes, get_activation("tanh"), get_activation("sigmoid"), dtype)
-    net.initialize(np.random.default_rng(SEED), "xavier")
+def split_data(w: Workload) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) of the workload."""
+    if w.points is None:
+        d = make_dataset("digits")
+        return d.x_train, d.y_train, d.x_test, d.y_test
+    x, y = make_data(w.points, SEED)
+    n_train = w.points // 2
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def make_trainer(w: Workload, dtype) -> Trainer:
+    x_train, y_train, x_test, y_test = split_data(w)
+    net = Network(w.sizes, get_activation(w.hidden), get_activation(w.output), dtype)
+    net.initialize(np.random.default_rng(SEED), "auto")  # Xavier for tanh, He for relu
     return Trainer(
-        net, LOSSES["bce"], make_optimizer("sgd", len(net.params), dtype),
-        x[:n_train], y[:n_train], x[n_train:], y[n_train:],
-        lr=LR, batch_size=batch, shuffle=True, rng=np.random.default_rng(SEED + 1),
+        net, LOSSES["bce" if w.output == "sigmoid" else "ce"], make_optimizer("sgd", len(net.params), dtype),
+        x_train, y_train, x_test, y_test,
+        lr=LR, batch_size=w.batch, shuffle=True, rng=np.random.default_rng(SEED + 1),
     )
 
 
-def make_plain(trainer: Trainer) -> PlainNet:
-    """The plain loop, starting from the trainer's weights, data and shuffling seed."""
+def make_loop(kind, trainer: Trainer, w: Workload):
+    """A comparison loop (PlainNet, or a framework's) from the trainer's weights, data and shuffling seed."""
     net = trainer.net
-    return PlainNet(
-        [w.copy() for w in net.W], [b.copy() for b in net.b],
+    return kind(
+        [x.copy() for x in net.W], [x.copy() for x in net.b],
         trainer.x_train, trainer.t_train, LR, trainer.batch_size, np.random.default_rng(SEED + 1),
+        hidden=w.hidden, output=w.output,
     )
 
 
-def check_same_step(sizes, n_points, batch) -> float:
-    """Largest weight difference after 2 epochs of engine and plain loop (float64)."""
-    trainer = make_trainer(sizes, n_points, batch, np.float64)
-    plain = make_plain(trainer)
+def largest_difference(w: Workload, kind=PlainNet) -> float:
+    """Largest weight difference after 2 epochs of the engine and another loop (float64)."""
+    trainer = make_trainer(w, np.float64)
+    other = make_loop(kind, trainer, w)
     for _ in range(2):
         trainer.step_epoch()
-        plain.train_epoch()
-    return max(float(np.max(np.abs(w - p))) for w, p in zip(trainer.net.W, plain.W))
+        other.train_epoch()
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(trainer.net.W, other.W))
 
 
+# ------------------------------------------------------------------ one timed block each
 def time_engine(trainer: Trainer, epochs: int) -> float:
     """Steps per second of ``step_epoch`` (mini-batches and per-epoch evaluation)."""
     steps0, t0 = trainer.steps, time.perf_counter()
@@ -102,76 +137,122 @@ def time_engine_steps_only(trainer: Trainer, epochs: int) -> float:
     return steps / (time.perf_counter() - t0)
 
 
-def time_plain(plain: PlainNet, epochs: int) -> float:
+def time_loop(loop, epochs: int) -> float:
+    """Steps per second of a comparison loop's ``train_epoch``."""
     steps, t0 = 0, time.perf_counter()
     for _ in range(epochs):
-        steps += plain.train_epoch()
+        steps += loop.train_epoch()
     return steps / (time.perf_counter() - t0)
 
 
-def bench(name, sizes, n_points, batch, dtype, epochs, repeats):
-    trainer = make_trainer(sizes, n_points, batch, dtype)
-    plain = make_plain(trainer)
-    spare = make_trainer(sizes, n_points, batch, dtype)  # for the steps-only column
-    best = {"engine": 0.0, "steps": 0.0, "plain": 0.0}
-    # Warm up (caches, BLAS threads, allocator), then interleave the three so that
-    # background load hits them alike; keep the best of the repeats.
-    time_engine(trainer, 1), time_plain(plain, 1), time_engine_steps_only(spare, 1)
-    for _ in range(repeats):
-        best["plain"] = max(best["plain"], time_plain(plain, epochs))
-        best["engine"] = max(best["engine"], time_engine(trainer, epochs))
-        best["steps"] = max(best["steps"], time_engine_steps_only(spare, epochs))
-    return name, np.dtype(dtype).name, trainer.n_batches, best
+def calibrate(timer, block_seconds: float) -> int:
+    """Epochs per timed block so that one block lasts about ``block_seconds`` (after a warm-up)."""
+    timer(2)  # warm-up: caches, BLAS threads, the allocator, the workspaces
+    epochs, t0 = 1, time.perf_counter()
+    while True:
+        timer(epochs)
+        dt = time.perf_counter() - t0
+        if dt >= 0.02:
+            return max(1, round(epochs * block_seconds / dt))
+        epochs, t0 = epochs * 2, time.perf_counter()
 
 
-def blas_info() -> str:
-    try:
-        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{cfg.get('name')} {cfg.get('version')}"
-    except Exception:  # older NumPy
-        blas = "?"
-    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ}
-    return f"NumPy {np.__version__}, BLAS {blas}, env {env or '{}'}, {os.cpu_count()} CPUs"
+def bench(w: Workload, dtype, frameworks: list[str], repeats: int, block_seconds: float) -> dict[str, float]:
+    """Best steps/s of each loop on one workload; the loops take turns so that background load hits them alike."""
+    trainer = make_trainer(w, dtype)
+    spare = make_trainer(w, dtype)  # for the train_batch column, so both engine columns start alike
+    timers = {
+        "plain": lambda e, loop=make_loop(PlainNet, trainer, w): time_loop(loop, e),
+        "engine": lambda e: time_engine(trainer, e),
+        "steps": lambda e: time_engine_steps_only(spare, e),
+    }
+    for name in frameworks:
+        timers[name] = lambda e, loop=make_loop(LOOPS[name], trainer, w): time_loop(loop, e)
+    with np.errstate(all="ignore"):  # the plain loop's sigmoid overflows to 0 or 1 in float32, harmlessly
+        epochs = {name: calibrate(timer, block_seconds) for name, timer in timers.items()}
+        best = dict.fromkeys(timers, 0.0)
+        for _ in range(repeats):
+            for name, timer in timers.items():
+                best[name] = max(best[name], timer(epochs[name]))
+    best["steps/epoch"] = trainer.n_batches
+    return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
-    args = parser.parse_args()
-    repeats = 3 if args.quick else 15
+# ------------------------------------------------------------------ the part
+def usable_frameworks() -> tuple[dict[str, str], list[str]]:
+    """The importable frameworks that train every workload without an error, and a note for each that does not."""
+    usable, notes = {}, []
+    for name, version in available().items():
+        try:
+            for w in WORKLOADS:
+                for dtype in DTYPES:
+                    make_loop(LOOPS[name], make_trainer(w, dtype), w).train_epoch()
+        except Exception as error:  # an optional column must never stop the suite
+            notes.append(f"{name} {version} is installed but failed ({error!r}): no {name} column.")
+        else:
+            usable[name] = version
+    return usable, notes
 
-    print(blas_info())
-    for case in ((2, 8, 8, 1), 500, 10), ((2, 128, 128, 1), 5000, 256):
-        diff = check_same_step(*case)
-        assert diff < 1e-9, f"engine and plain loop disagree by {diff:g}"
-    print("engine and plain loop give the same weights after 2 epochs (float64, |ΔW| < 1e-9)\n")
 
-    rows = [
-        bench("small 2-8-8-1, batch 10", (2, 8, 8, 1), 500, 10, np.float64, 60, repeats),
-        bench("wide 2-128-128-1, batch 256", (2, 128, 128, 1), 5000, 256, np.float64, 8, repeats),
-        bench("wide 2-128-128-1, batch 256", (2, 128, 128, 1), 5000, 256, np.float32, 8, repeats),
+def run(quick: bool = False) -> list[Table]:
+    repeats, block = (3, 0.05) if quick else (7, 0.12)
+    frameworks, framework_notes = usable_frameworks()
+    diffs = {w.name: largest_difference(w) for w in WORKLOADS}
+    if "torch" in frameworks:  # the same initial weights and shuffles: the same weights after 2 epochs
+        diffs.update({f"{w.name} (torch)": largest_difference(w, LOOPS["torch"]) for w in WORKLOADS})
+
+    headers = ["workload", "dtype", "steps/epoch", "plain steps/s", "step_epoch steps/s", "ratio",
+               "train_batch steps/s", "ratio", "eval share"]
+    for name in frameworks:
+        headers += [f"{name} steps/s", "ratio"]
+    table = Table("engine: mini-batch steps per second, ratio to the plain NumPy loop in the same dtype", headers)
+    results = {}
+    for w in WORKLOADS:
+        for dtype in DTYPES:
+            best = results[w.name, dtype] = bench(w, dtype, list(frameworks), repeats, block)
+            row = [w.name, np.dtype(dtype).name, best["steps/epoch"], f"{best['plain']:,.0f}",
+                   f"{best['engine']:,.0f}", ratio(best["engine"], best["plain"]),
+                   f"{best['steps']:,.0f}", ratio(best["steps"], best["plain"]),
+                   f"{1 - best['engine'] / best['steps']:.0%}"]
+            for name in frameworks:
+                row += [f"{best[name]:,.0f}", ratio(best[name], best["plain"])]
+            table.add(*row)
+
+    worst = max(diffs.values())
+    table.notes += [
+        f"steps/s, best of {repeats} interleaved blocks of about {block:g} s; ratio = that column / plain "
+        "(> 1: faster than the plain loop).",
+        "step_epoch = Trainer.step_epoch(), with its per-epoch evaluation (train and test loss and accuracy, "
+        "full-batch gradient norms); train_batch = Trainer.train_batch() alone; eval share = the part of "
+        "step_epoch's time not spent in train_batch.",
+        ("same math: after 2 epochs (float64) the engine's weights equal the plain loop's"
+         + (" and PyTorch's" if "torch" in frameworks else "") + f" to {worst:.1e} on every workload"
+         if worst < 1e-9 else
+         f"WARNING: the engine and a comparison loop differ by {worst:.1e} after 2 epochs: "
+         f"{[k for k, v in diffs.items() if v >= 1e-9]}"),
+        "float32 ÷ float64 (step_epoch): " + ", ".join(
+            f"{w.name.split(',')[0]}{', full batch' if w.batch == 250 else ''} "
+            f"{results[w.name, np.float32]['engine'] / results[w.name, np.float64]['engine']:.2f}×"
+            for w in WORKLOADS
+        ),
     ]
-    header = (
-        f"{'case':29} {'dtype':8} {'steps/ep':>8} {'plain':>8} {'engine':>8} {'ratio':>6}"
-        f"   {'steps only':>10} {'ratio':>6}   {'eval share':>10}"
-    )
-    print(header)
-    print("-" * len(header))
-    for name, dtype, n_batches, best in rows:
-        print(
-            f"{name:29} {dtype:8} {n_batches:8d} {best['plain']:8.0f} {best['engine']:8.0f} "
-            f"{best['engine'] / best['plain']:5.2f}×   {best['steps']:10.0f} {best['steps'] / best['plain']:5.2f}×"
-            f"   {1 - best['engine'] / best['steps']:10.0%}"
-        )
-    plain64, wide32 = rows[1][3]["plain"], rows[2][3]
-    print(
-        "\nsteps/s, best of repeats; ratio = engine / plain loop in the same dtype (> 1: engine faster).\n"
-        "engine = Trainer.step_epoch(), with its per-epoch evaluation; steps only = Trainer.train_batch();\n"
-        "eval share = the part of the engine's epoch not spent in train_batch (evaluation, batching).\n"
-        f"wide float32 against the plain loop in float64: engine {wide32['engine'] / plain64:.2f}×, "
-        f"steps only {wide32['steps'] / plain64:.2f}×"
-    )
+    table.notes += framework_notes
+    if "torch" in frameworks:
+        table.notes.append(f"torch {frameworks['torch']}: same net, weights, shuffles, SGD; CPU, torch.set_num_threads(2).")
+    elif not any(n.startswith("torch ") for n in framework_notes):
+        table.notes.append("PyTorch is not installed: no torch column (optional, never a dependency).")
+    if "sklearn" in frameworks:
+        table.notes.append(f"sklearn {frameworks['sklearn']}: MLPClassifier(solver='sgd', momentum=0, alpha=0), "
+                           "one partial_fit per epoch (its own init and shuffles; sums the batch losses).")
+    elif not any(n.startswith("sklearn ") for n in framework_notes):
+        table.notes.append("scikit-learn is not installed: no sklearn column (optional, never a dependency).")
+    return [table]
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (noisier)")
+    for t in run(parser.parse_args().quick):
+        print(t.text())

@@ -1,42 +1,124 @@
 """TUI benchmarks (run by hand): live-UI training throughput against headless, frame costs,
-and the time from starting `nntui` to its first frame.
+and start-up times.
 
-    .venv/bin/python benchmarks/bench_tui.py [--seconds 5]
+    .venv/bin/python benchmarks/run.py --only ui --only frames --only startup [--quick]
+    .venv/bin/python benchmarks/bench_tui.py [--quick]          (the same three parts)
 
-Every figure is measured in this run; throughput is printed as a ratio to headless training
-of the same settings in the same process.
+Every figure is measured in this run and printed beside a reference measured in the same run:
+throughput as a ratio to headless training of the same settings in the same process, frame
+costs also as the number of training epochs they cost, start-up times as a ratio to
+``python -c pass``.
+
+The app runs under ``App.run_test()`` (Textual's headless driver), which composes every screen
+update exactly as in a terminal but does not turn it into escape sequences.  ``ScreenTap`` does
+that last step too (what a real terminal driver does, short of the write), and keeps the text
+of each update with its time, for the latency benchmark.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import replace
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_memory import epoch_with_checkpoint  # noqa: E402
+from common import ROOT, SETTINGS, SETTINGS_LABEL, Table, goal, median_ms, ratio  # noqa: E402
 
-from nntui.session import build_session
-from nntui.settings import merge
-from nntui.tui.app import NNTuiApp
+from nntui.engine.history import History  # noqa: E402
+from nntui.session import build_session  # noqa: E402
+from nntui.settings import merge  # noqa: E402
+from nntui.tui.app import NNTuiApp  # noqa: E402
+from nntui.tui.runner import Runner  # noqa: E402
 
-SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam")
+SIZE = (120, 40)
+UI_GOAL = 0.9  # live-UI throughput ÷ headless
+LONG_HISTORY = 100_000  # epochs of history for the plot of a long run
 
 
-def headless_epochs_per_second(seconds: float) -> float:
-    """Epochs per second of plain `Trainer.step_epoch` calls (what --headless does)."""
+# ------------------------------------------------------------------ helpers shared with bench_latency
+ANSI = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+class ScreenTap:
+    """Serialises every screen update of an app to escape sequences, as a terminal driver would.
+
+    Keeps the time of each update (after serialising) and, with ``keep_text``, its text
+    without the escape sequences.  Install before ``run_test``.
+    """
+
+    def __init__(self, app: NNTuiApp, keep_text: bool = False):
+        self.count = 0
+        self.updates: list[tuple[float, str]] = []
+        display = app._display
+
+        def tapped(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is None or app._batch_count or not hasattr(renderable, "render_segments"):
+                return
+            data = renderable.render_segments(app.console)
+            self.count += 1
+            if keep_text:
+                self.updates.append((time.perf_counter(), ANSI.sub("", data)))
+
+        app._display = tapped
+
+
+def make_app(**overrides) -> NNTuiApp:
+    return NNTuiApp(build_session(merge({**SETTINGS, **overrides})))
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    start = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the app did not get there in time")
+        await asyncio.sleep(0.005)
+
+
+# ------------------------------------------------------------------ part "ui": throughput
+def headless_epochs_per_second(seconds: float, checkpoints: bool = False) -> float:
+    """Epochs per second of plain `Trainer.step_epoch` calls (what --headless does); with
+    ``checkpoints``, each epoch also records a checkpoint for rewind, as the UI's Runner does."""
     trainer = build_session(merge(SETTINGS)).trainer
+    history = History()
+    history.record(trainer.checkpoint())
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        trainer.step_epoch()
+        if checkpoints:
+            epoch_with_checkpoint(trainer, history)
+        else:
+            trainer.step_epoch()
     return trainer.epoch / (time.perf_counter() - start)
 
 
-async def live_epochs_per_second(seconds: float, size=(120, 40)) -> tuple[float, int, float]:
-    """Epochs per second with the TUI running and drawing; also the frames drawn and the UI thread's CPU share."""
-    app = NNTuiApp(build_session(merge({**SETTINGS, "paused": False})))
+def runner_epochs_per_second(seconds: float) -> float:
+    """Epochs per second of the UI's training thread with nobody drawing: a Runner (a checkpoint
+    per epoch for rewind, a snapshot published 10 times a second) publishing to nowhere."""
+    trainer = build_session(merge(SETTINGS)).trainer
+    runner = Runner(trainer, lambda update: None, running=True)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    while trainer.epoch < 1:
+        time.sleep(0.001)
+    start_epoch, start = trainer.epoch, time.perf_counter()
+    time.sleep(seconds)
+    rate = (trainer.epoch - start_epoch) / (time.perf_counter() - start)
+    runner.stop()
+    runner.finished.wait(timeout=5)
+    return rate
+
+
+async def live_epochs_per_second(seconds: float, size=SIZE, serialise: bool = False) -> dict[str, float]:
+    """Epochs per second with the TUI running and drawing, the heavy-panel frames and screen
+    updates per second, and the CPU share (of one core) of the UI thread and of the process."""
+    app = make_app(paused=False)
     frames = 0
     draw = app._draw
 
@@ -46,116 +128,213 @@ async def live_epochs_per_second(seconds: float, size=(120, 40)) -> tuple[float,
         draw()
 
     app._draw = counting_draw
+    tap = ScreenTap(app) if serialise else None
     async with app.run_test(size=size) as pilot:
-        while app.latest is None or app.latest.snapshot.epoch < 1:
-            await pilot.pause(0.01)
-        start_epoch, start, cpu = app.runner.trainer.epoch, time.perf_counter(), time.thread_time()
+        await wait_until(pilot, lambda: app.latest is not None and app.latest.snapshot.epoch >= 1)
+        start_epoch, start_frames = app.runner.trainer.epoch, frames
+        start_updates = tap.count if tap else 0
+        start, cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
         await asyncio.sleep(seconds)  # not pilot.pause(), which forces extra screen updates
         elapsed = time.perf_counter() - start
-        rate = (app.runner.trainer.epoch - start_epoch) / elapsed
-        ui_share = (time.thread_time() - cpu) / elapsed
+        result = {
+            "rate": (app.runner.trainer.epoch - start_epoch) / elapsed,
+            "frames": (frames - start_frames) / elapsed,
+            "updates": ((tap.count - start_updates) / elapsed) if tap else float("nan"),
+            "ui_cpu": (time.thread_time() - cpu) / elapsed,  # this coroutine runs in the UI thread
+            "process_cpu": (time.process_time() - process_cpu) / elapsed,
+        }
         await pilot.press("q")
-    return rate, frames, ui_share
+    return result
 
 
-def time_it(fn, repeat: int = 30) -> float:
-    """Median milliseconds of fn()."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def run_ui(quick: bool = False) -> list[Table]:
+    seconds = 2.0 if quick else 5.0
+    headless = headless_epochs_per_second(seconds)
+    checkpointed = headless_epochs_per_second(seconds, checkpoints=True)
+    runner = runner_epochs_per_second(seconds)
+    live = asyncio.run(live_epochs_per_second(seconds))
+    live_serialised = asyncio.run(live_epochs_per_second(seconds, serialise=True))
+    headless_again = headless_epochs_per_second(seconds)
+    reference = (headless + headless_again) / 2
+
+    table = Table(
+        f"ui: training throughput with the TUI at {SIZE[0]}×{SIZE[1]}, ratio to headless "
+        f"({SETTINGS_LABEL})",
+        ["run", "epochs/s", "÷ headless", "frames/s", "UI thread CPU", "process CPU"],
+    )
+    table.add("headless (Trainer.step_epoch), mean of before and after", f"{reference:,.0f}", "1.00×", "", "", "")
+    table.add("headless + a checkpoint per epoch (History.record)", f"{checkpointed:,.0f}", ratio(checkpointed, reference), "", "", "")
+    table.add("Runner thread, nobody drawing (+ snapshots published)", f"{runner:,.0f}", ratio(runner, reference), "", "", "")
+    for name, r in (("live UI (run_test)", live), ("live UI + escape sequences (as a terminal)", live_serialised)):
+        table.add(name, f"{r['rate']:,.0f}", ratio(r["rate"], reference), f"{r['frames']:.1f}",
+                  f"{r['ui_cpu']:.0%}", f"{r['process_cpu']:.0%}")
+    share = live["rate"] / reference
+    table.notes += [
+        f"{seconds:g} s per run; headless runs before and after the others: {headless:,.0f} and {headless_again:,.0f} epochs/s.",
+        "frames/s: the app's heavy-panel redraws (heatmap, diagram, plot); CPU: seconds of CPU per second of "
+        "wall time (1 = one core), from time.thread_time() in the UI thread and time.process_time().",
+        f"screen updates serialised per second in the last run: {live_serialised['updates']:.1f}.",
+    ]
+    table.goals.append(f"ui: live-UI throughput ÷ headless = {share:.2f} (goal ≥ {UI_GOAL}: {goal(share >= UI_GOAL)}); "
+                       f"the Runner thread alone reaches {runner / reference:.2f}")
+    return [table]
 
 
-async def frame_costs(size) -> dict[str, float]:
-    """Milliseconds for each heavy panel's work at one terminal size."""
+# ------------------------------------------------------------------ part "frames": frame costs
+async def frame_costs(size, repeat: int) -> dict[str, float]:
+    """Milliseconds for each heavy panel's work at one terminal size (median of ``repeat``)."""
     session = build_session(merge({**SETTINGS, "paused": True}))
     for _ in range(50):
         session.trainer.step_epoch()
     app = NNTuiApp(session)
     costs = {}
     async with app.run_test(size=size) as pilot:
-        while app.latest is None:
-            await pilot.pause(0.01)
+        await wait_until(pilot, lambda: app.latest is not None)
         await pilot.pause()
         snap, history = app.latest.snapshot, app.latest.history
         heat, diagram, plot = app.heatmap, app.diagram, app.plot
         grid = heat.grid_points()
-        costs["heatmap grid evaluation"] = time_it(lambda: app.view.field(grid))
+        costs["boundary grid evaluation"] = median_ms(lambda: app.view.field(grid), repeat)
 
         def heat_render():
-            heat.refresh_field()
+            heat._invalidate()  # colours and strips again, from the evaluated field
             for y in range(heat.size.height):
                 heat.render_line(y)
 
-        costs["heatmap evaluate + render"] = time_it(heat_render)
+        costs["heatmap render (all lines)"] = median_ms(heat_render, repeat)
 
         def diagram_render():
             diagram.set_network(app.view.net.sizes, [w.copy() for w in snap.W], snap.b, session.dataset.features)
             for y in range(diagram.size.height):
                 diagram.render_line(y)
 
-        costs["diagram render"] = time_it(diagram_render)
+        costs["diagram render (all lines)"] = median_ms(diagram_render, repeat)
 
-        def plot_build():
-            plot.set_history(history[:-1], True)
-            plot.set_history(history, True)
+        for n in (len(history), LONG_HISTORY):
+            growing = list(history) + [replace(history[-1], epoch=e) for e in range(len(history), n)]
+            plot.set_history(growing, True)
             plot.flush()
-            plot.render()
 
-        costs["plot build"] = time_it(plot_build, repeat=10)
-        costs[f"grid pixels"] = float(len(grid))
+            def plot_build():  # one more epoch, as in a frame while training
+                growing.append(replace(growing[-1], epoch=growing[-1].epoch + 1))
+                plot.set_history(growing, True)
+                plot.flush()
+                plot.render()
+
+            costs[f"plot build, {n - 1:,} epochs of history"] = median_ms(plot_build, max(3, repeat // 3))
+        costs["grid pixels"] = float(len(grid))
         await pilot.press("q")
     return costs
 
 
+def run_frames(quick: bool = False) -> list[Table]:
+    repeat = 10 if quick else 30
+    epoch_ms = 1000 / headless_epochs_per_second(1.0 if quick else 2.0)
+    sizes = [(120, 40), (200, 60)]
+    costs = [asyncio.run(frame_costs(size, repeat)) for size in sizes]
+    headers = ["work per frame"]
+    for w, h in sizes:
+        headers += [f"{w}×{h} ms", "÷ epoch"]
+    table = Table("frames: cost of each heavy panel's work per frame (median), in ms and in headless training epochs", headers)
+    work = [k for k in costs[0] if k != "grid pixels"]
+    frame = work[:4]  # a frame early in a run: all but the long-history plot
+    for name in work + ["one frame (the first four)"]:
+        row = [name]
+        for c in costs:
+            ms = sum(c[k] for k in frame) if name not in c else c[name]
+            row += [f"{ms:.2f}", f"{ms / epoch_ms:.1f}"]
+        table.add(*row)
+    table.notes += [
+        f"÷ epoch: the cost as a number of headless training epochs of the same settings "
+        f"({epoch_ms:.3f} ms each, measured in this run) — what a frame takes from training while it holds the GIL.",
+        "grid pixels: " + ", ".join(f"{int(c['grid pixels']):,}" for c in costs) + "; heatmap render = colours, points "
+        "and strips from an evaluated grid; plot build = one more epoch ingested and the plot drawn, after 50 "
+        f"epochs of training or (synthetic) {LONG_HISTORY:,}.",
+        "the app redraws these panels at most 5 times a second while training (FRAME_INTERVAL = 0.2 s).",
+    ]
+    return [table]
+
+
+# ------------------------------------------------------------------ part "startup"
+FIRST_FRAME = """\
+import time, asyncio
+from nntui.session import build_session
+from nntui.settings import merge
+from nntui.tui.app import NNTuiApp
+async def main():
+    app = NNTuiApp(build_session(merge({'paused': True})))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app._last_frame == 0.0:
+            await asyncio.sleep(0.002)
+        print(time.time())
+        await pilot.press('q')
+asyncio.run(main())
+"""
+
+
 def first_frame_seconds() -> float:
     """Wall time from starting a Python process that runs the app to its first drawn frame."""
-    code = (
-        "import time, asyncio\n"
-        "from nntui.session import build_session\n"
-        "from nntui.settings import merge\n"
-        "from nntui.tui.app import NNTuiApp\n"
-        "async def main():\n"
-        "    app = NNTuiApp(build_session(merge({'paused': True})))\n"
-        "    async with app.run_test(size=(120, 40)) as pilot:\n"
-        "        while app._last_frame == 0.0:\n"
-        "            await pilot.pause(0.005)\n"
-        "        print(time.time())\n"
-        "asyncio.run(main())\n"
-    )
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True).stdout
     return float(out.strip().splitlines()[-1]) - start
 
 
-def headless_startup_seconds() -> float:
+def command_seconds(*args: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nntui", "--headless", "--epochs", "0"], capture_output=True, check=True)
+    subprocess.run(args, capture_output=True, check=True)
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    args = parser.parse_args()
+def shorten(path: str) -> str:
+    """A path relative to the checkout when inside it."""
+    p = Path(path)
+    return str(p.relative_to(ROOT)) if p.is_absolute() and p.is_relative_to(ROOT) else path
 
-    headless = headless_epochs_per_second(args.seconds)
-    live, frames, ui_share = asyncio.run(live_epochs_per_second(args.seconds))
-    headless_again = headless_epochs_per_second(args.seconds)
-    reference = (headless + headless_again) / 2
-    print(f"training throughput, {SETTINGS}")
-    print(f"  headless         {reference:8.1f} epochs/s (runs: {headless:.1f}, {headless_again:.1f})")
-    print(f"  live UI 120x40   {live:8.1f} epochs/s   ratio {live / reference:.2f}  ({frames / args.seconds:.0f} frames/s; UI thread used {ui_share:.0%} of a core)")
-    for size in [(120, 40), (200, 60)]:
-        costs = asyncio.run(frame_costs(size))
-        print(f"frame costs at {size[0]}x{size[1]} (median ms)")
-        for name, ms in costs.items():
-            print(f"  {name:28s} {ms:8.2f}")
-    ff = statistics.median(first_frame_seconds() for _ in range(3))
-    hs = statistics.median(headless_startup_seconds() for _ in range(3))
-    print(f"start-up: first frame {ff:.2f} s; nntui --headless --epochs 0: {hs:.2f} s")
+
+def nntui_command() -> list[str]:
+    """The installed ``nntui`` script beside this Python, else ``python -m nntui``."""
+    script = Path(sys.executable).with_name("nntui")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "nntui"]
+
+
+def run_startup(quick: bool = False) -> list[Table]:
+    repeat = 3 if quick else 7
+    nntui = nntui_command()
+    runs = {
+        "python -c pass": lambda: command_seconds(sys.executable, "-c", "pass"),
+        "python -c 'import numpy'": lambda: command_seconds(sys.executable, "-c", "import numpy"),
+        "python -c 'import nntui.tui.app' (Textual and the app)": lambda: command_seconds(sys.executable, "-c", "import nntui.tui.app"),
+        "nntui --headless --epochs 0": lambda: command_seconds(*nntui, "--headless", "--epochs", "0"),
+        "nntui to its first frame (run_test, 120×40)": first_frame_seconds,
+    }
+    times = {name: [] for name in runs}
+    for _ in range(repeat):  # interleaved, so that a slow moment does not hit one command only
+        for name, fn in runs.items():
+            times[name].append(fn())
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    reference = medians["python -c pass"]
+    table = Table("startup: wall time from starting the process (median), ratio to `python -c pass`",
+                  ["command", "seconds", "÷ python -c pass", "min", "max"])
+    for name, t in times.items():
+        table.add(name, f"{medians[name]:.3f}", ratio(medians[name], reference), f"{min(t):.3f}", f"{max(t):.3f}")
+    table.notes += [
+        f"{repeat} runs each, interleaved; nntui = {' '.join(shorten(a) for a in nntui)}; the first-frame time "
+        "stops at the frame, the others include the interpreter's exit.",
+        "first frame: a process that builds the default session and runs the app under run_test until its first "
+        "heavy-panel frame is drawn (App._last_frame set), timed from before the process starts.",
+    ]
+    return [table]
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
+    quick = parser.parse_args().quick
+    for part in (run_ui, run_frames, run_startup):
+        for table in part(quick):
+            print(table.text(), end="\n\n")
 
 
 if __name__ == "__main__":
