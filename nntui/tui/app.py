@@ -40,7 +40,7 @@ from nntui.tui.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
-FRAME_INTERVAL = 0.2  # seconds between redraws of the heavy panels while training (the UI shares the GIL)
+FRAME_INTERVAL = 0.25  # seconds between redraws of the heavy panels while training (the UI shares the GIL)
 N_DIGITS = 12  # test digits shown for the digits dataset
 
 CYCLES = {
