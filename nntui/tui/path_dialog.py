@@ -8,8 +8,9 @@ from typing import Sequence
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from nntui.tui.dialog import Dialog
 
 HINT = "enter: OK · escape: cancel"
 
@@ -42,7 +43,7 @@ def check_path(text: str, *, must_exist: bool, suffixes: Sequence[str] = ()) -> 
     return path, ""
 
 
-class PathDialog(ModalScreen[str | None]):
+class PathDialog(Dialog[str | None]):
     """Ask for a path to load from (must exist) or save to (asks before overwriting)."""
 
     DEFAULT_CSS = """
@@ -170,12 +171,4 @@ class PathDialog(ModalScreen[str | None]):
         self._say("not overwritten: choose another name", problem=True)
         self.query_one(Input).focus()
 
-    def action_cancel(self) -> None:
-        """Close without a path."""
-        self.dismiss(None)
 
-    def _say(self, text: str, problem: bool = False) -> None:
-        """Show one line under the field."""
-        message = self.query_one("#message", Static)
-        message.update(text)
-        message.set_class(problem, "-problem")

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
@@ -17,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from nntui.datasets.generators import GENERATORS
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, REGULARIZERS
 from nntui.settings import FEATURE_NAMES, LEARNING_RATES, OPTION_BY_NAME, Settings, SettingsError, check_option, parse_layers
+from nntui.tui.dialog import Dialog
 
 # The form's options, in order, with labels shortened from their OPTIONS help text.
 LABELS: dict[str, str] = {
@@ -109,7 +109,7 @@ class OptionValidator(Validator):
         return self.success()
 
 
-class SettingsForm(ModalScreen[dict | None]):
+class SettingsForm(Dialog[dict | None]):
     """Edit the settings; returns only the changed options (or None when cancelled)."""
 
     DEFAULT_CSS = """
@@ -349,12 +349,4 @@ class SettingsForm(ModalScreen[dict | None]):
             return
         self.dismiss(changed_options(self.settings, self.values()))
 
-    def action_cancel(self) -> None:
-        """Close without changing anything."""
-        self.dismiss(None)
 
-    def _say(self, text: str, problem: bool = False) -> None:
-        """Show one line in the status line under the form."""
-        message = self.query_one("#message", Static)
-        message.update(text)
-        message.set_class(problem, "-problem")
