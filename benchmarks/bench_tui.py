@@ -34,7 +34,8 @@ from common import ROOT, SETTINGS, SETTINGS_LABEL, Table, goal, median_ms, ratio
 from nntui.engine.history import History  # noqa: E402
 from nntui.session import build_session  # noqa: E402
 from nntui.settings import merge  # noqa: E402
-from nntui.tui.app import NNTuiApp  # noqa: E402
+from nntui.tui.app import FRAME_INTERVAL, NNTuiApp  # noqa: E402
+from nntui.tui.loss_plot import MIN_INTERVAL as PLOT_INTERVAL  # noqa: E402
 from nntui.tui.runner import Runner  # noqa: E402
 
 SIZE = (120, 40)
@@ -250,7 +251,8 @@ def run_frames(quick: bool = False) -> list[Table]:
         "grid pixels: " + ", ".join(f"{int(c['grid pixels']):,}" for c in costs) + "; heatmap render = colours, points "
         "and strips from an evaluated grid; plot build = one more epoch ingested and the plot drawn, after 50 "
         f"epochs of training or (synthetic) {LONG_HISTORY:,}.",
-        "the app redraws these panels at most 5 times a second while training (FRAME_INTERVAL = 0.2 s).",
+        f"while training the app redraws these panels at most {1 / FRAME_INTERVAL:g} times a second "
+        f"(FRAME_INTERVAL), the loss plot at most {1 / PLOT_INTERVAL:g} (loss_plot.MIN_INTERVAL).",
     ]
     return [table]
 
