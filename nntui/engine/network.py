@@ -178,7 +178,7 @@ class Network:
         fwd = ws.fwd if ws is not None else Forward([None] * L, [None] * (L + 1))
         fwd.a[0] = a = x
         for l in range(L):
-            f = self.output if l == L - 1 else self.hidden
+            f = self.activation(l)
             product = ws.products[l] if ws is not None else np.matmul
             z = fwd.z[l] = product(a, self.W[l], out=fwd.z[l])  # (n, n_{l+1}); out=None: a new array
             z += self.b[l]

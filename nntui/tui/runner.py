@@ -55,8 +55,7 @@ class Runner:
         self._epoch_started = time.perf_counter()
         self.min_interval = min_interval  # seconds between published updates while running
         self.generation = 0
-        self.history = History()  # a checkpoint per epoch, for rewinding
-        self.history.record(trainer.checkpoint())
+        self.history = self._new_history(trainer)
         self.finished = threading.Event()
         self._running = running
         self._stop = False
@@ -144,12 +143,24 @@ class Runner:
     def _can_train(self) -> bool:
         return not self.trainer.diverged and self.stopped is None
 
+    @staticmethod
+    def _new_history(trainer: Trainer) -> History:
+        """A checkpoint per epoch, for rewinding, starting with the trainer's current state."""
+        history = History()
+        history.record(trainer.checkpoint())
+        return history
+
+    def _batch(self) -> EpochStats | None:
+        """Train one mini-batch; when it ends an epoch, record a checkpoint for rewinding."""
+        stats = self.trainer.step_batch()
+        if stats is not None:
+            self.history.record(self.trainer.checkpoint())
+        return stats
+
     def _train_one_batch(self) -> None:
         trainer = self.trainer
-        stats = trainer.step_batch()
-        if stats is None:
+        if self._batch() is None:
             return
-        self.history.record(trainer.checkpoint())
         if self.stop_rule is not None:
             self.stopped = self.stop_rule.check(trainer.history)
         if trainer.diverged or self.stopped:
@@ -201,10 +212,8 @@ class Runner:
         if self.trainer.diverged:
             return
         self._finish_phases()
-        while self.trainer.step_batch() is None and not self.trainer.diverged:
+        while self._batch() is None and not self.trainer.diverged:
             pass
-        if not self.trainer.diverged:
-            self.history.record(self.trainer.checkpoint())
         self._publish_now()
 
     def _step_batch(self) -> None:
@@ -212,8 +221,7 @@ class Runner:
         if self.stepper is not None:  # the batch under way, phase by phase, is the one to finish
             self._finish_phases()
         elif not self.trainer.diverged:
-            if self.trainer.step_batch() is not None:
-                self.history.record(self.trainer.checkpoint())
+            self._batch()
             self.trainer.check_divergence()
         self._publish_now()
 
@@ -234,8 +242,7 @@ class Runner:
     def _replace(self, trainer: Trainer, stop: StopRule | None = None) -> None:
         self.trainer, self.stepper = trainer, None
         self.stop_rule, self.stopped = stop, None
-        self.history = History()
-        self.history.record(trainer.checkpoint())
+        self.history = self._new_history(trainer)
         self.generation += 1
         self._speed_mark = (time.perf_counter(), trainer.epoch)
         self._epochs_per_second = 0.0
