@@ -311,3 +311,24 @@ async def test_less_than_slows_training_down_and_greater_than_speeds_it_up():
         await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign")
         assert app.runner.max_rate is None
         await wait_for(pilot, lambda: epoch(app) > start + 20)
+
+
+async def test_at_full_speed_updates_wait_for_the_paced_frame_and_pausing_draws_at_once():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: epoch(app) >= 1 and app._drawn)
+        frames = []
+        draw = app._draw
+        app._draw = lambda: (frames.append(epoch(app)), draw())
+        app.pacer.wait = lambda full_speed: 60.0 if full_speed else 0.0  # the next frame is a minute away
+        if app._frame_timer is not None:  # one due sooner, set before
+            app._frame_timer.stop()
+            app._frame_timer = None
+        shown = status_text(app)
+        await wait_for(pilot, lambda: epoch(app) >= 5)  # updates keep arriving …
+        assert frames == [] and status_text(app) == shown  # … but nothing is redrawn, not even the status
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.state == "paused")
+        await pilot.pause()
+        assert frames and frames[-1] == epoch(app) == app.runner.trainer.epoch
+        assert f"epoch {epoch(app)}" in status_text(app)

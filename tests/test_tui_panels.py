@@ -216,3 +216,25 @@ async def test_help_screen_opens_and_closes() -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_loss_plot_applies_with_a_frame_once_the_interval_has_passed(monkeypatch) -> None:
+    import nntui.tui.loss_plot as loss_plot
+
+    clock = [1000.0]
+    monkeypatch.setattr(loss_plot, "monotonic", lambda: clock[0])
+    app = PlotApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.query_one(LossPlot)
+        history = make_history(10)
+        plot.set_history(history[:2], classification=True)  # long after any redraw: applied at once
+        assert len(plot._epoch) == 2
+        clock[0] += 0.5 * loss_plot.MIN_INTERVAL
+        plot.set_history(history[:3], classification=True)  # too soon: kept for later
+        assert len(plot._epoch) == 2
+        plot.set_history(history[:4], classification=True, now=True)  # paused: drawn at once
+        assert len(plot._epoch) == 4
+        clock[0] += 0.95 * loss_plot.MIN_INTERVAL  # a frame arriving a little early still counts
+        plot.set_history(history[:5], classification=True)
+        assert len(plot._epoch) == 5
+        await pilot.pause()

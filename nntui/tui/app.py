@@ -33,6 +33,7 @@ from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.messages import TraceReady, TrainingUpdate
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.network_view import NetworkView
+from nntui.tui.pacer import FramePacer
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm, needs_reset
 from nntui.tui.runner import Runner, Update
@@ -40,7 +41,8 @@ from nntui.tui.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
-FRAME_INTERVAL = 0.25  # seconds between redraws of the heavy panels while training (the UI shares the GIL)
+FRAME_INTERVAL = 0.25  # at least this many seconds between redraws of the heavy panels while training
+UI_BUDGET = 0.05  # at full speed, frames are spaced so that drawing takes about this share of the time
 N_DIGITS = 12  # test digits shown for the digits dataset
 
 CYCLES = {
@@ -110,7 +112,8 @@ class NNTuiApp(App):
         self.latest: Update | None = None
         self.generation = 0  # the runner's generation the UI expects: older updates are stale
         self.selected: tuple[int, int] | None = None
-        self._last_frame = 0.0
+        self._last_frame = 0.0  # time.monotonic() of the last heavy-panel frame
+        self.pacer = FramePacer(FRAME_INTERVAL, budget=UI_BUDGET)
         self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
         self._frame_timer = None
         self._sample = -1  # the training sample the inspector showed last
@@ -233,12 +236,16 @@ class NNTuiApp(App):
         self.latest = update
         snap = update.snapshot
         self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
-        self._update_status()
-        elapsed = time.monotonic() - self._last_frame
-        if elapsed >= FRAME_INTERVAL or not update.running or not self._drawn:
+        # Flat out, the status line waits for the next frame too: every redraw holds up training.
+        full_speed = update.running and self.runner.max_rate is None
+        wait = self.pacer.wait(full_speed) if update.running and self._drawn else 0.0
+        if wait <= 0:
             self._draw()
-        elif self._frame_timer is None:
-            self._frame_timer = self.set_timer(FRAME_INTERVAL - elapsed, self._draw)
+            return
+        if not full_speed:
+            self._update_status()
+        if self._frame_timer is None:
+            self._frame_timer = self.set_timer(wait, self._draw)
 
     def watch_state(self, old: str, new: str) -> None:
         if new == "diverged" and self.latest is not None:
@@ -278,6 +285,8 @@ class NNTuiApp(App):
         if update is None:
             return
         self._last_frame = time.monotonic()
+        self.pacer.frame()
+        self._update_status()
         data = self.session.dataset
         checkpoint = None if self.view_epoch is None else self.runner.history.get(self.view_epoch)
         if checkpoint is not None:
@@ -288,7 +297,7 @@ class NNTuiApp(App):
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.features)
         self._drawn = True
         self._show_probe()
-        self.plot.set_history(update.history, data.task == "classification")
+        self.plot.set_history(update.history, data.task == "classification", now=not update.running)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
@@ -344,7 +353,6 @@ class NNTuiApp(App):
 
     def watch_view_epoch(self, epoch: int | None) -> None:
         self.plot.marker_epoch = epoch
-        self._update_status()
         self._draw()
 
     def _continue_from_view(self) -> bool:

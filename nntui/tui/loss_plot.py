@@ -94,12 +94,15 @@ class LossPlot(PlotextPlot):
         self._reset_arrays()
 
     # ------------------------------------------------------------------ data
-    def set_history(self, history: Sequence[EpochStats], classification: bool) -> None:
-        """Store the history and mark the plot dirty; redraws are throttled to ≤ 4 per second."""
+    def set_history(self, history: Sequence[EpochStats], classification: bool, now: bool = False) -> None:
+        """Store the history and redraw with it, at most once per MIN_INTERVAL unless ``now``."""
         self._pending = history
         self._classification = bool(classification)
         self._dirty = True
-        self._schedule()
+        if now:
+            self.flush()
+        else:
+            self._schedule()
 
     def flush(self) -> None:
         """Apply pending history now (ignoring the throttle); the redraw happens on the next frame."""
@@ -115,14 +118,22 @@ class LossPlot(PlotextPlot):
             self._apply()
 
     def _schedule(self) -> None:
-        """Apply now if the last redraw is old enough, else once when the interval has passed."""
-        if self._timer is not None or not self.is_mounted:
+        """Apply now if the last redraw is old enough; else the next call will, or a timer if none comes.
+
+        The app calls set_history on every frame of its own: applying with the frame (rather than
+        on a timer of the plot's own) keeps them to one screen update.  Frames come with some
+        jitter, so 90% of the interval counts as enough.
+        """
+        if not self.is_mounted:
             return
-        wait = self._last_apply + MIN_INTERVAL - monotonic()
-        if wait <= 0:
+        since = monotonic() - self._last_apply
+        if since >= 0.9 * MIN_INTERVAL:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
             self._apply()
-        else:
-            self._timer = self.set_timer(wait, self._on_timer, name="loss-plot-throttle")
+        elif self._timer is None:  # in case no further history arrives
+            self._timer = self.set_timer(2 * MIN_INTERVAL - since, self._on_timer, name="loss-plot-throttle")
 
     def _on_timer(self) -> None:
         """The throttle interval has passed: apply what arrived meanwhile."""
