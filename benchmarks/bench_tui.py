@@ -281,7 +281,7 @@ def run_frames(quick: bool = False) -> list[Table]:
         f"epochs of training or (synthetic) {LONG_HISTORY:,}.",
         f"while training the app redraws these panels at most {1 / FRAME_INTERVAL:g} times a second "
         f"(FRAME_INTERVAL), at full speed less often, so that drawing takes about {UI_BUDGET:.0%} of the time "
-        f"(tui/pacer.py); the loss plot at most {1 / PLOT_INTERVAL:g} (loss_plot.MIN_INTERVAL).",
+        f"(tui/pacer.py); at full speed the loss plot every {PLOT_INTERVAL:g} s (loss_plot.MIN_INTERVAL).",
     ]
     return [table]
 

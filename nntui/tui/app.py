@@ -297,7 +297,9 @@ class NNTuiApp(App):
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.features)
         self._drawn = True
         self._show_probe()
-        self.plot.set_history(update.history, data.task == "classification", now=not update.running)
+        # Flat out, the plot (the costliest panel) keeps to its own slower rate; else it follows every frame.
+        full_speed = update.running and self.runner.max_rate is None
+        self.plot.set_history(update.history, data.task == "classification", now=not full_speed)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
