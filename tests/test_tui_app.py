@@ -313,7 +313,7 @@ async def test_less_than_slows_training_down_and_greater_than_speeds_it_up():
         await wait_for(pilot, lambda: epoch(app) > start + 20)
 
 
-async def test_at_full_speed_updates_wait_for_the_paced_frame_and_pausing_draws_at_once():
+async def test_at_full_speed_updates_wait_for_the_paced_frame_but_keys_are_answered_at_once():
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: epoch(app) >= 1 and app._drawn)
@@ -327,8 +327,11 @@ async def test_at_full_speed_updates_wait_for_the_paced_frame_and_pausing_draws_
         shown = status_text(app)
         await wait_for(pilot, lambda: epoch(app) >= 5)  # updates keep arriving …
         assert frames == [] and status_text(app) == shown  # … but nothing is redrawn, not even the status
+        await pilot.press("plus")  # what answers a key is shown at once, in the status line
+        await wait_for(pilot, lambda: "lr 0.1 " in status_text(app))
+        assert app.latest.snapshot.lr == 0.1 and frames == []
         await pilot.press("space")
         await wait_for(pilot, lambda: app.state == "paused")
         await pilot.pause()
         assert frames and frames[-1] == epoch(app) == app.runner.trainer.epoch
-        assert f"epoch {epoch(app)}" in status_text(app)
+        assert f"epoch {epoch(app):,}" in status_text(app)

@@ -236,13 +236,15 @@ class NNTuiApp(App):
         self.latest = update
         snap = update.snapshot
         self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
-        # Flat out, the status line waits for the next frame too: every redraw holds up training.
+        # While training, the heavy panels wait for the pacer's next frame.  Flat out, so does the
+        # status line, as every redraw holds up training, except to answer a key (a new learning
+        # rate, say) at once.
         full_speed = update.running and self.runner.max_rate is None
         wait = self.pacer.wait(full_speed) if update.running and self._drawn else 0.0
         if wait <= 0:
             self._draw()
             return
-        if not full_speed:
+        if not (full_speed and update.periodic):
             self._update_status()
         if self._frame_timer is None:
             self._frame_timer = self.set_timer(wait, self._draw)

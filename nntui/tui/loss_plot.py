@@ -145,9 +145,9 @@ class LossPlot(PlotextPlot):
         """Copy the new epochs into the plot's arrays and ask for a repaint."""
         self._dirty = False
         self._last_apply = monotonic()
-        self._ingest(self._pending)
-        self._version += 1
-        self.refresh()
+        if self._ingest(self._pending):
+            self._version += 1
+            self.refresh()
 
     def _reset_arrays(self) -> None:
         """Forget all ingested epochs."""
@@ -159,15 +159,17 @@ class LossPlot(PlotextPlot):
         self._lr = np.empty(0)
         self._last_item: EpochStats | None = None
 
-    def _ingest(self, history: Sequence[EpochStats]) -> None:
-        """Append only the epochs not seen yet; start over if the history was replaced (reset)."""
+    def _ingest(self, history: Sequence[EpochStats]) -> bool:
+        """Append only the epochs not seen yet; start over if the history was replaced (reset).
+        Returns whether anything changed."""
         n_old = len(self._epoch)
-        if n_old and (len(history) < n_old or not _same(history[n_old - 1], self._last_item)):
+        reset = bool(n_old) and (len(history) < n_old or not _same(history[n_old - 1], self._last_item))
+        if reset:
             self._reset_arrays()
             n_old = 0
         new = list(history[n_old:])
         if not new:
-            return
+            return reset
         cols = np.array(
             [
                 (s.epoch, _as_float(s.train_loss), _as_float(s.test_loss),
@@ -183,6 +185,7 @@ class LossPlot(PlotextPlot):
         self._test_acc = np.concatenate([self._test_acc, cols[:, 4]])
         self._lr = np.concatenate([self._lr, cols[:, 5]])
         self._last_item = new[-1]
+        return True
 
     # --------------------------------------------------------------- drawing
     def render(self) -> RenderResult:

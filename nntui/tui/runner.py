@@ -33,6 +33,7 @@ class Update:
     n_batches: int  # batches per epoch
     generation: int  # bumped whenever the trainer is replaced (reset, new data)
     stopped: str | None  # why a stop rule paused training, or None
+    periodic: bool = False  # sent on the clock while training; else in answer to a command or a change of state
 
 
 class Runner:
@@ -167,7 +168,7 @@ class Runner:
             self._running = False
             self._publish_now()
         elif time.perf_counter() - self._last_publish >= self.min_interval or self.max_rate:
-            self._publish_now()
+            self._publish_now(periodic=True)
         if self.max_rate:  # slowed down to watch: wait out the rest of this epoch's time slot
             self._wake.wait(max(0.0, self._epoch_started + 1 / self.max_rate - time.perf_counter()))
             self._wake.clear()
@@ -248,7 +249,7 @@ class Runner:
         self._epochs_per_second = 0.0
         self._publish_now()
 
-    def _publish_now(self) -> None:
+    def _publish_now(self, periodic: bool = False) -> None:
         trainer = self.trainer
         now = time.perf_counter()
         mark_time, mark_epoch = self._speed_mark
@@ -268,5 +269,6 @@ class Runner:
                 trainer.n_batches,
                 self.generation,
                 self.stopped,
+                periodic,
             )
         )
