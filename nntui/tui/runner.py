@@ -136,7 +136,7 @@ class Runner:
             while self._commands:
                 self._commands.popleft()()
             if self._running and self._can_train():
-                self._train_one_batch()
+                self._train_until_epoch_end()
             else:
                 self._wake.wait(0.25)
                 self._wake.clear()
@@ -158,10 +158,18 @@ class Runner:
             self.history.record(self.trainer.checkpoint())
         return stats
 
-    def _train_one_batch(self) -> None:
+    def _train_until_epoch_end(self) -> None:
+        """Train mini-batches until the epoch ends, or until a command is waiting: commands run
+        between two mini-batches, so pause, step and quit take effect within one."""
+        commands, trainer = self._commands, self.trainer
+        while not commands and not self._stop and not trainer.diverged:
+            if self._batch() is not None:
+                self._end_epoch()
+                return
+
+    def _end_epoch(self) -> None:
+        """Check the stop rules, publish now and then, and wait out the epoch's time slot if slowed down."""
         trainer = self.trainer
-        if self._batch() is None:
-            return
         if self.stop_rule is not None:
             self.stopped = self.stop_rule.check(trainer.history)
         if trainer.diverged or self.stopped:
