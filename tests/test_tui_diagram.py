@@ -232,3 +232,27 @@ async def test_new_network_and_highlight() -> None:
         assert diagram.selected is None  # (1, 3) no longer exists
         assert diagram.highlight_layer == 1
         assert "a" in text_of(diagram.grid())
+
+
+async def test_new_weights_repaint_only_the_rows_that_changed() -> None:
+    app = DiagramApp((2, 4, 1))
+    async with app.run_test(size=(70, 22)) as pilot:
+        await pilot.pause()
+        diagram = app.query_one(NetworkDiagram)
+        sizes = (2, 4, 1)
+        W, b = make_net(sizes, 0)
+        rows = diagram.size.height
+        before = [diagram.render_line(y) for y in range(rows)]
+        repaints = []
+        refresh = diagram.refresh
+        diagram.refresh = lambda *regions, **kwargs: (repaints.append(regions), refresh(*regions, **kwargs))[1]
+        diagram.set_network(sizes, [w.copy() for w in W], [x.copy() for x in b], NAMES[:2])  # the same numbers
+        assert all(diagram.render_line(y) == before[y] for y in range(rows))
+        assert repaints == []  # nothing to repaint
+        W[1][3, 0] = -W[1][3, 0]  # one link flips colour: the rows it crosses change, the others do not
+        diagram.set_network(sizes, W, b, NAMES[:2])
+        after = [diagram.render_line(y) for y in range(rows)]
+        changed = {y for y in range(rows) if after[y] != before[y]}
+        assert changed and len(changed) < rows
+        assert len(repaints) == 1 and {region.y for region in repaints[0]} == changed  # those rows only
+        await pilot.pause()

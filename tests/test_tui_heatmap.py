@@ -127,6 +127,33 @@ async def test_heatmap_draws_left_orange_right_blue() -> None:
             assert all(fg == bg == POSITIVE for _, fg, bg in row[30:])
 
 
+async def test_heatmap_repaints_only_the_rows_whose_colours_changed() -> None:
+    app = HeatmapApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        heatmap = app.query_one(Heatmap)
+        flip_top = [False]
+
+        def field(points: np.ndarray) -> np.ndarray:
+            out = sign_x(points)
+            if flip_top[0]:
+                out = np.where(points[:, 1] > 3.0, -out, out)  # the top quarter of the plane changes
+            return out
+
+        heatmap.set_evaluator(field, "binary", BOUNDS)
+        await pilot.pause()
+        before = [heatmap.render_line(y) for y in range(20)]
+        heatmap.refresh_field()  # the same field again: every row keeps its strip
+        assert [heatmap.render_line(y) for y in range(20)] == before
+        assert all(heatmap.render_line(y) is before[y] for y in range(20))
+        flip_top[0] = True
+        heatmap.refresh_field()
+        after = [heatmap.render_line(y) for y in range(20)]
+        redrawn = [y for y in range(20) if after[y] is not before[y]]
+        assert redrawn == list(range(5))  # rows 0-4 show y > 3 of the plane [-6, 6]
+        assert cells(after[0])[0][1] == POSITIVE and cells(after[10])[0][1] == NEGATIVE
+        await pilot.pause()
+
+
 async def test_heatmap_blank_without_evaluator_and_survives_bad_evaluators() -> None:
     app = HeatmapApp()
     async with app.run_test(size=(20, 6)) as pilot:

@@ -42,7 +42,7 @@ from nntui.tui.status_bar import StatusBar
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
 FRAME_INTERVAL = 0.25  # at least this many seconds between redraws of the heavy panels while training
-UI_BUDGET = 0.05  # at full speed, frames are spaced so that drawing takes about this share of the time
+UI_BUDGET = 0.03  # at full speed, frames are spaced so that drawing takes about this share of the time
 N_DIGITS = 12  # test digits shown for the digits dataset
 
 CYCLES = {

@@ -8,6 +8,7 @@ import numpy as np
 from rich.color import Color
 from rich.style import Style
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -182,9 +183,27 @@ class Heatmap(Widget, can_focus=False):
         self.refresh_field()
 
     def refresh_field(self) -> None:
-        """Re-run the evaluator on the grid (call after the weights changed) and refresh."""
+        """Re-run the evaluator on the grid (call after the weights changed) and repaint the rows that changed.
+
+        Colours are quantised, so once training settles most rows come out the same as
+        before: those keep their strips, and Textual repaints only the others.
+        """
         self._values = self._evaluate_grid()
-        self._invalidate()
+        if self._dirty:  # a full rebuild is due anyway
+            self._invalidate()
+            return
+        old = self._keys if self._keys is not None else self._chars
+        self._build()
+        new = self._keys if self._keys is not None else self._chars
+        if old is None or new is None or old.shape != new.shape:
+            self._invalidate()
+            return
+        changed = np.flatnonzero((old != new).any(axis=1)).tolist()
+        for y in changed:
+            self._strips.pop(y, None)
+        if changed:
+            width = self.size.width
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def set_points(
         self,
@@ -252,6 +271,7 @@ class Heatmap(Widget, can_focus=False):
         width = self.size.width
         if self._dirty:
             self._build()
+            self._strips.clear()
         rows = self._keys if self._keys is not None else self._chars
         if rows is None or y >= rows.shape[0]:
             return Strip.blank(width, self.rich_style)
@@ -331,9 +351,8 @@ class Heatmap(Widget, can_focus=False):
             return np.zeros(shape)
 
     def _build(self) -> None:
-        """Recompute cell colours (or characters) from the field and the points."""
+        """Recompute cell colours (or characters) from the field and the points (strips are the caller's business)."""
         self._dirty = False
-        self._strips.clear()
         self._keys = self._chars = None
         if self._values is None:
             return

@@ -14,6 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -551,7 +552,7 @@ class NetworkDiagram(Widget, can_focus=True):
         self._biases = [np.asarray(x) for x in b]
         self._max_abs = max_abs_weight(self._weights)
         self._version += 1
-        self.refresh()
+        self._repaint_changed_rows()
 
     def set_activations(self, activations: Sequence[np.ndarray] | None) -> None:
         """Show per-neuron values for one input (activations[l] shape (sizes[l],)), or None to show biases."""
@@ -596,10 +597,32 @@ class NetworkDiagram(Widget, can_focus=True):
             self._max_abs,
         )
 
+    def _key(self) -> tuple:
+        """What the strips depend on; index 3 is the version of the weights (or activations)."""
+        return (self.content_size, self._sizes, self._names, self._version, self.selected, self.highlight_layer, no_color())
+
+    def _repaint_changed_rows(self) -> None:
+        """After new weights: rebuild the strips now and repaint only the rows that differ.
+
+        Link colours and line weights are quantised, so as training settles most rows stay
+        the same from one frame to the next.  Anything else that changed (size, selection, …)
+        repaints the whole diagram."""
+        old, old_key, key = self._strips, self._strips_key, self._key()
+        if not self.is_mounted or old_key is None or old_key[:3] + old_key[4:] != key[:3] + key[4:]:
+            self.refresh()
+            return
+        self._strips, self._strips_key = grid_to_strips(self.grid(), self.rich_style), key
+        if len(old) != len(self._strips):
+            self.refresh()
+            return
+        width = self.size.width
+        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._strips)) if a != b]
+        if changed:  # (refresh() without regions repaints everything)
+            self.refresh(*changed)
+
     def render_line(self, y: int) -> Strip:
         """One row of the diagram."""
-        plain = no_color()
-        key = (self.content_size, self._sizes, self._names, self._version, self.selected, self.highlight_layer, plain)
+        key = self._key()
         if key != self._strips_key:
             self._strips = grid_to_strips(self.grid(), self.rich_style)
             self._strips_key = key
