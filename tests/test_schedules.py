@@ -164,3 +164,17 @@ def test_stop_rule_from_settings():
     rule = stop_rule(merge({"epochs": 5, "target_loss": 0.1, "patience": 3}), default_epochs=100)
     assert rule == StopRule(5, 0.1, 3)
     assert math.isclose(rule.min_delta, 0.0)
+
+
+def test_patience_checked_every_epoch_agrees_with_a_fresh_rule_after_rewinds_and_resets():
+    rng = np.random.default_rng(3)
+    rule = StopRule(None, None, patience=5, min_delta=0.01)
+    history = [stats(0, 1.0, test_loss=1.0)]
+    for step in range(400):
+        if step % 97 == 96:  # rewind: the later epochs are dropped, new ones come after
+            del history[len(history) // 2 :]
+        if step == 250:  # a new run: a new history that starts over
+            history = [stats(0, 1.0, test_loss=1.0)]
+        e = history[-1].epoch + 1
+        history.append(stats(e, float(rng.uniform(0, 1)), test_loss=float(rng.uniform(0, 1))))
+        assert rule.check(history) == StopRule(None, None, patience=5, min_delta=0.01).check(history)

@@ -8,7 +8,7 @@ figures so far and says whether, and why, training should stop.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:  # the trainer imports this module
@@ -56,6 +56,9 @@ class StopRule:
     target_loss: float | None = None  # stop once the train loss is at most this
     patience: int | None = None  # stop after this many epochs without a new best loss
     min_delta: float = 0.0  # a new best must beat the old one by more than this
+    # The early stop's scan so far, [epochs scanned, the last one, watched, best, its epoch], so
+    # that a check after every epoch reads only the new epochs: a cache, not part of the rule.
+    _scan: list = field(default_factory=list, compare=False, repr=False)
 
     def check(self, history: Sequence[EpochStats]) -> str | None:
         """Why training should stop after the last epoch of history, or None to go on."""
@@ -71,11 +74,16 @@ class StopRule:
     def _early_stop(self, history: Sequence[EpochStats], patience: int) -> str | None:
         """The early-stop reason if the watched loss has not improved for ``patience`` epochs."""
         watched = "train" if history[-1].test_loss is None else "test"
-        best, best_epoch = math.inf, history[0].epoch
-        for stats in history:
+        start, best, best_epoch = 0, math.inf, history[0].epoch
+        if self._scan:  # go on from the last scan if the history still starts with what it scanned
+            n, last, was_watched, was_best, was_best_epoch = self._scan
+            if was_watched == watched and n <= len(history) and history[n - 1] is last:
+                start, best, best_epoch = n, was_best, was_best_epoch
+        for stats in history[start:]:
             loss = stats.train_loss if watched == "train" else stats.test_loss
             if loss is not None and loss < best - self.min_delta:
                 best, best_epoch = loss, stats.epoch
+        self._scan[:] = [len(history), history[-1], watched, best, best_epoch]
         waited = history[-1].epoch - best_epoch
         if waited < patience:
             return None

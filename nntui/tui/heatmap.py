@@ -180,7 +180,8 @@ class Heatmap(Widget, can_focus=False):
         if not (xmax > xmin and ymax > ymin):
             raise ValueError(f"empty bounds {bounds!r}")
         self._evaluate, self._kind, self._data_bounds = evaluate, kind, (xmin, xmax, ymin, ymax)
-        self.refresh_field()
+        self._values = self._evaluate_grid()
+        self._invalidate()  # a new field: repaint it all (on the next render, after any new points too)
 
     def refresh_field(self) -> None:
         """Re-run the evaluator on the grid (call after the weights changed) and repaint the rows that changed.
