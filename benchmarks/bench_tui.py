@@ -300,7 +300,7 @@ from nntui.tui.app import NNTuiApp
 async def main():
     app = NNTuiApp(build_session(merge({'paused': True})))
     async with app.run_test(size=(120, 40)) as pilot:
-        while app._last_frame == 0.0:
+        while not app._drawn:
             await asyncio.sleep(0.002)
         print(time.time())
         await pilot.press('q')
@@ -357,7 +357,7 @@ def run_startup(quick: bool = False) -> list[Table]:
         f"{repeat} runs each, interleaved; nntui = {' '.join(shorten(a) for a in nntui)}; the first-frame time "
         "stops at the frame, the others include the interpreter's exit.",
         "first frame: a process that builds the default session and runs the app under run_test until its first "
-        "heavy-panel frame is drawn (App._last_frame set), timed from before the process starts.",
+        "heavy-panel frame is drawn (App._drawn set), timed from before the process starts.",
     ]
     return [table]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Iterable
 
@@ -112,7 +111,6 @@ class NNTuiApp(App):
         self.latest: Update | None = None
         self.generation = 0  # the runner's generation the UI expects: older updates are stale
         self.selected: tuple[int, int] | None = None
-        self._last_frame = 0.0  # time.monotonic() of the last heavy-panel frame
         self.pacer = FramePacer(FRAME_INTERVAL, budget=UI_BUDGET)
         self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
         self._frame_timer = None
@@ -239,7 +237,7 @@ class NNTuiApp(App):
         # While training, the heavy panels wait for the pacer's next frame.  Flat out, so does the
         # status line, as every redraw holds up training, except to answer a key (a new learning
         # rate, say) at once.
-        full_speed = update.running and self.runner.max_rate is None
+        full_speed = self._full_speed(update)
         wait = self.pacer.wait(full_speed) if update.running and self._drawn else 0.0
         if wait <= 0:
             self._draw()
@@ -248,6 +246,10 @@ class NNTuiApp(App):
             self._update_status()
         if self._frame_timer is None:
             self._frame_timer = self.set_timer(wait, self._draw)
+
+    def _full_speed(self, update: Update) -> bool:
+        """Is training running flat out (not paused, not slowed down with <)?"""
+        return update.running and self.runner.max_rate is None
 
     def watch_state(self, old: str, new: str) -> None:
         if new == "diverged" and self.latest is not None:
@@ -286,7 +288,6 @@ class NNTuiApp(App):
         update = self.latest
         if update is None:
             return
-        self._last_frame = time.monotonic()
         self.pacer.frame()
         self._update_status()
         data = self.session.dataset
@@ -300,8 +301,7 @@ class NNTuiApp(App):
         self._drawn = True
         self._show_probe()
         # Flat out, the plot (the costliest panel) keeps to its own slower rate; else it follows every frame.
-        full_speed = update.running and self.runner.max_rate is None
-        self.plot.set_history(update.history, data.task == "classification", now=not full_speed)
+        self.plot.set_history(update.history, data.task == "classification", now=not self._full_speed(update))
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
