@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Table, ratio  # noqa: E402  (common also puts the checkout on sys.path)
+from common import Table, ratio, run_alone  # noqa: E402  (common also puts the checkout on sys.path)
 from frameworks import LOOPS, available  # noqa: E402
 from reference import PlainNet  # noqa: E402
 
@@ -282,9 +282,4 @@ def run(quick: bool = False) -> list[Table]:
 
 
 if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (noisier)")
-    for t in run(parser.parse_args().quick):
-        print(t.text())
+    run_alone(__doc__, run, quick_help="fewer, shorter repeats (noisier)")

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tui import SIZE, ScreenTap, make_app, wait_until  # noqa: E402
-from common import Table, goal, percentile  # noqa: E402
+from common import Table, goal, percentile, run_alone  # noqa: E402
 
 from nntui.settings import next_learning_rate  # noqa: E402
 
@@ -163,9 +163,4 @@ def run(quick: bool = False) -> list[Table]:
 
 
 if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer presses (noisier)")
-    for t in run(parser.parse_args().quick):
-        print(t.text())
+    run_alone(__doc__, run, quick_help="fewer presses (noisier)")

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SETTINGS, SETTINGS_LABEL, Table  # noqa: E402
+from common import SETTINGS, SETTINGS_LABEL, Table, run_alone  # noqa: E402
 MB = 1024 * 1024
 
 
@@ -158,5 +158,4 @@ def run(quick: bool = False) -> list[Table]:
 
 
 if __name__ == "__main__":
-    for t in run():
-        print(t.text())
+    run_alone(__doc__, run)

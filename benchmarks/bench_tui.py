@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_memory import epoch_with_checkpoint  # noqa: E402
-from common import ROOT, SETTINGS, SETTINGS_LABEL, Table, goal, median_ms, ratio  # noqa: E402
+from common import ROOT, SETTINGS, SETTINGS_LABEL, Table, goal, median_ms, ratio, run_alone  # noqa: E402
 
 from nntui.engine.history import History  # noqa: E402
 from nntui.session import build_session  # noqa: E402
@@ -362,16 +362,5 @@ def run_startup(quick: bool = False) -> list[Table]:
     return [table]
 
 
-def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    quick = parser.parse_args().quick
-    for part in (run_ui, run_frames, run_startup):
-        for table in part(quick):
-            print(table.text(), end="\n\n")
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(__doc__, run_ui, run_frames, run_startup)

@@ -86,6 +86,18 @@ def ratio(x: float, reference: float) -> str:
     return f"{x / reference:.2f}×" if reference else "–"
 
 
+def run_alone(doc: str, *parts, quick_help: str = "shorter runs (noisier)") -> None:
+    """What a part's file does when run on its own: parse --quick, run the parts, print their tables."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    quick = parser.parse_args().quick
+    for part in parts:
+        for table in part(quick):
+            print(table.text(), end="\n\n")
+
+
 def goal(met: bool) -> str:
     """How a measured figure compares with its goal (informative only: nothing fails)."""
     return "met" if met else "NOT met"

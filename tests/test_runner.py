@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from nntui.engine import StopRule
+from nntui.engine import StopRule, Trainer
 from nntui.session import build_session
 from nntui.settings import merge
 from nntui.tui.runner import Runner, Update
@@ -40,14 +40,24 @@ def start(runner: Runner) -> threading.Thread:
 SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam", seed=7)
 
 
-def test_100_epochs_straight_equal_100_single_steps():
-    straight = build_session(merge(SETTINGS)).trainer
-    for _ in range(100):
-        straight.step_epoch()
+def trained_straight(epochs: int) -> Trainer:
+    """A fresh trainer of SETTINGS after ``epochs`` epochs played straight through (the reference)."""
+    trainer = build_session(merge(SETTINGS)).trainer
+    for _ in range(epochs):
+        trainer.step_epoch()
+    return trainer
 
+
+def start_runner(running: bool = False, stop: StopRule | None = None) -> tuple[Runner, Inbox, threading.Thread]:
+    """A Runner on a fresh trainer of SETTINGS, its thread started, publishing into an Inbox."""
     inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False)
-    thread = start(runner)
+    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=running, stop=stop)
+    return runner, inbox, start(runner)
+
+
+def test_100_epochs_straight_equal_100_single_steps():
+    straight = trained_straight(100)
+    runner, inbox, thread = start_runner()
     for i in range(1, 101):
         runner.step_epoch()
         inbox.wait(lambda u, i=i: u.snapshot.epoch == i)
@@ -59,13 +69,8 @@ def test_100_epochs_straight_equal_100_single_steps():
 
 
 def test_running_with_pauses_and_batch_steps_equals_straight_training():
-    straight = build_session(merge(SETTINGS)).trainer
-    for _ in range(30):
-        straight.step_epoch()
-
-    inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False, stop=StopRule(max_epochs=30))
-    thread = start(runner)
+    straight = trained_straight(30)
+    runner, inbox, thread = start_runner(stop=StopRule(max_epochs=30))
     for _ in range(7):  # a few single mini-batches …
         runner.step_batch()
     inbox.wait(lambda u: u.snapshot.steps == 7)
@@ -79,9 +84,7 @@ def test_running_with_pauses_and_batch_steps_equals_straight_training():
 
 
 def test_learning_rate_change_keeps_the_weights_and_epoch():
-    inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False)
-    thread = start(runner)
+    runner, inbox, thread = start_runner()
     runner.step_epoch()
     before = inbox.wait(lambda u: u.snapshot.epoch == 1)
     runner.set_lr(0.3)
@@ -93,9 +96,7 @@ def test_learning_rate_change_keeps_the_weights_and_epoch():
 
 
 def test_snapshots_are_read_only_copies():
-    inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False)
-    thread = start(runner)
+    runner, inbox, thread = start_runner()
     first = inbox.wait(lambda u: True)
     runner.step_epoch()
     inbox.wait(lambda u: u.snapshot.epoch == 1)
@@ -106,9 +107,7 @@ def test_snapshots_are_read_only_copies():
 
 
 def test_stop_ends_the_thread_within_a_batch():
-    inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=True)
-    thread = start(runner)
+    runner, inbox, thread = start_runner(running=True)
     inbox.wait(lambda u: u.snapshot.epoch >= 2)
     runner.stop()
     thread.join(10)
@@ -116,13 +115,8 @@ def test_stop_ends_the_thread_within_a_batch():
 
 
 def test_rewind_and_resume_equals_a_fresh_run():
-    fresh = build_session(merge(SETTINGS)).trainer
-    for _ in range(10):
-        fresh.step_epoch()
-
-    inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=False)
-    thread = start(runner)
+    fresh = trained_straight(10)
+    runner, inbox, thread = start_runner()
     for i in range(1, 8):
         runner.step_epoch()
     inbox.wait(lambda u: u.snapshot.epoch == 7)

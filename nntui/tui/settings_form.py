@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
@@ -308,15 +309,11 @@ class SettingsForm(Dialog[dict | None]):
             self._say(f"changed: {', '.join(changes)} — {effect}")
 
     # ------------------------------------------------------------------ events
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.refresh_state()
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self.refresh_state()
-
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _field_changed(self, event: Message) -> None:
+        """Any field changed: check the values and say what saving would do."""
         event.stop()
         self.refresh_state()
 
