@@ -159,10 +159,6 @@ BAD = [
     (["--metrics", "out.txt"], "--metrics"),
     (["--preset", "tensorflow"], "unknown preset"),
     (["--epochs", "-3"], "--epochs"),
-]
-
-
-SCHEDULE_BAD = [
     (["--schedule", "foo"], "--schedule"),
     (["--patience", "0"], "--patience"),
     (["--target-loss", "-1"], "--target-loss"),
@@ -171,7 +167,7 @@ SCHEDULE_BAD = [
 ]
 
 
-@pytest.mark.parametrize("args,needle", BAD + SCHEDULE_BAD, ids=[" ".join(a) for a, _ in BAD + SCHEDULE_BAD])
+@pytest.mark.parametrize("args,needle", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_one_line_exit_2(capsys, args, needle):
     code, out, err = run(capsys, "--headless", "--epochs", "1", *args)
     assert code == 2
