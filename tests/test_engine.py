@@ -455,6 +455,7 @@ def test_checkpoint_restore_replays_identically():
     for _ in range(5):
         trainer.step_epoch()
     cp = trainer.checkpoint()
+    assert cp.order is None  # between epochs the next one draws its own order: none is kept
     for _ in range(5):
         trainer.step_epoch()
     params, history = trainer.net.params.copy(), list(trainer.history)
@@ -473,6 +474,7 @@ def test_checkpoint_mid_epoch():
     trainer.step_batch()
     trainer.step_batch()
     cp = trainer.checkpoint()
+    assert cp.order is not None and cp.cursor == 16
     trainer.step_epoch()
     trainer.step_epoch()
     params = trainer.net.params.copy()

@@ -335,3 +335,14 @@ async def test_at_full_speed_updates_wait_for_the_paced_frame_but_keys_are_answe
         await pilot.pause()
         assert frames and frames[-1] == epoch(app) == app.runner.trainer.epoch
         assert f"epoch {epoch(app):,}" in status_text(app)
+
+
+async def test_at_full_speed_the_training_thread_publishes_twice_a_frame():
+    app = make_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.pacer.interval = lambda full_speed: 1.0 if full_speed else 0.25
+        await wait_for(pilot, lambda: app._drawn and app.runner.min_interval == 0.5)  # not 5 a second
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.state == "paused")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.runner.min_interval == 0.125)

@@ -56,7 +56,7 @@ class Checkpoint:
     params: Array
     optimizer: dict
     rng: dict
-    order: Array | None
+    order: Array | None  # the epoch's sample order, when stopped part-way through it
     cursor: int
     lr: float  # the rate in use
     base_lr: float  # the rate the user set
@@ -285,13 +285,15 @@ class Trainer:
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to continue exactly from here."""
+        # Between two epochs (cursor 0) the next batch draws a new order: the old one is not kept.
+        mid_epoch = self._order is not None and self._cursor > 0
         return Checkpoint(
             self.epoch,
             self.steps,
             self.net.params.copy(),
             self.optimizer.state(),
             self.rng.bit_generator.state,
-            None if self._order is None else self._order.copy(),
+            self._order.copy() if mid_epoch else None,
             self._cursor,
             self.lr,
             self.base_lr,

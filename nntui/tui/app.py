@@ -289,6 +289,8 @@ class NNTuiApp(App):
         if update is None:
             return
         self.pacer.frame()
+        # Updates are copied by the training thread and read here: two per frame are plenty.
+        self.runner.min_interval = self.pacer.interval(self._full_speed(update)) / 2
         self._update_status()
         data = self.session.dataset
         checkpoint = None if self.view_epoch is None else self.runner.history.get(self.view_epoch)
