@@ -41,7 +41,8 @@ from nntui.tui.status_bar import StatusBar
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
 FRAME_INTERVAL = 0.25  # at least this many seconds between redraws of the heavy panels while training
-UI_BUDGET = 0.03  # at full speed, frames are spaced so that drawing takes about this share of the time
+UI_BUDGET = 0.02  # at full speed, frames are spaced so that drawing takes about this share of the time
+MAX_FRAME_INTERVAL = 1.5  # … but never further apart than this
 N_DIGITS = 12  # test digits shown for the digits dataset
 
 CYCLES = {
@@ -111,7 +112,7 @@ class NNTuiApp(App):
         self.latest: Update | None = None
         self.generation = 0  # the runner's generation the UI expects: older updates are stale
         self.selected: tuple[int, int] | None = None
-        self.pacer = FramePacer(FRAME_INTERVAL, budget=UI_BUDGET)
+        self.pacer = FramePacer(FRAME_INTERVAL, MAX_FRAME_INTERVAL, budget=UI_BUDGET)
         self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
         self._frame_timer = None
         self._sample = -1  # the training sample the inspector showed last

@@ -5,8 +5,8 @@ millisecond the UI spends drawing is a millisecond training waits.  So while tra
 flat out, frames are spaced so that the UI thread's CPU time stays near a small share of
 the wall time (``budget``): a frame that cost 20 ms of CPU, all told (the panels, Textual's
 compositor, the messages since the last frame), is followed by the next one after
-20 ms / 0.05 = 0.4 s.  A slower machine or a larger terminal gets fewer frames instead of
-slower training.  Paused, stepped or slowed down, training does not compete for the CPU,
+20 ms / 0.05 = 0.4 s.  A slower machine or a larger terminal gets fewer frames (down to
+one every ``max_interval``) instead of slower training.  Paused, stepped or slowed down, training does not compete for the CPU,
 and frames come every ``min_interval``.
 """
 
