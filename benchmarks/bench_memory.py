@@ -108,7 +108,7 @@ def child(epochs: int, marks: list[int]) -> None:
         if epoch in marks:
             report(time.perf_counter() - start)
     # Last, so that it cannot change the figures above: what the EpochStats alone cost, and what
-    # copying the history costs, as Runner does for every update it publishes (10 a second).
+    # copying the history costs, as Runner does for every update it publishes (about two per frame).
     long = trainer.history * 100  # a 1,000,000-epoch history (the same objects)
     print(json.dumps({
         "stats_bytes_per_epoch": retained_bytes_per_epoch(),
@@ -146,12 +146,12 @@ def run(quick: bool = False) -> list[Table]:
         f"before = after imports, data and network ({before / MB:.1f} MB); RSS = VmRSS, peak = VmHWM (/proc/self/status); "
         f"{last['epoch']:,} epochs took {last['seconds']:.1f} s ({last['epoch'] / last['seconds']:,.0f} epochs/s).",
         f"of the {(last['rss'] - before) / MB:.1f} MB growth after {last['epoch']:,} epochs: {last['checkpoint_bytes'] / MB:.1f} MB "
-        f"the kept checkpoints' arrays (parameters, Adam's moments, the epoch's sample order), about "
+        f"the kept checkpoints' arrays (parameters and Adam's moments; a checkpoint taken part-way through an epoch also keeps its sample order), about "
         f"{stats_mb:.1f} MB the EpochStats ({stats['stats_bytes_per_epoch']:.0f} bytes each, from tracemalloc), the rest the checkpoints' Python objects (optimizer and "
         "RNG state dicts) and memory freed by the history's thinning but kept by the allocator (RSS never shrinks "
         "back from the 2,001 checkpoints held at 2,000 epochs).",
         f"the EpochStats list grows without bound, and the UI's Runner copies it (tuple(trainer.history)) for every "
-        f"update it publishes, 10 a second: {stats['copy_ms']:.3f} ms at {last['stats']:,} epochs, "
+        f"update it publishes, about two per frame: {stats['copy_ms']:.3f} ms at {last['stats']:,} epochs, "
         f"{stats['copy_long_ms']:.1f} ms at {stats['long']:,} epochs.",
     ]
     return [table]
