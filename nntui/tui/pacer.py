@@ -6,8 +6,8 @@ flat out, frames are spaced so that the UI thread's CPU time stays near a small 
 the wall time (``budget``): a frame that cost 20 ms of CPU, all told (the panels, Textual's
 compositor, the messages since the last frame), is followed by the next one after
 20 ms / 0.05 = 0.4 s.  A slower machine or a larger terminal gets fewer frames (down to
-one every ``max_interval``) instead of slower training.  Paused, stepped or slowed down, training does not compete for the CPU,
-and frames come every ``min_interval``.
+one every ``max_interval``) instead of slower training.  Paused, stepped or slowed down,
+training does not compete for the CPU, and frames come every ``min_interval``.
 """
 
 from __future__ import annotations
