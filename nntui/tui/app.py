@@ -290,8 +290,9 @@ class NNTuiApp(App):
         if update is None:
             return
         self.pacer.frame()
+        full_speed = self._full_speed(update)
         # Updates are copied by the training thread and read here: two per frame are plenty.
-        self.runner.min_interval = self.pacer.interval(self._full_speed(update)) / 2
+        self.runner.min_interval = self.pacer.interval(full_speed) / 2
         self._update_status()
         data = self.session.dataset
         checkpoint = None if self.view_epoch is None else self.runner.history.get(self.view_epoch)
@@ -304,7 +305,7 @@ class NNTuiApp(App):
         self._drawn = True
         self._show_probe()
         # Flat out, the plot (the costliest panel) keeps to its own slower rate; else it follows every frame.
-        self.plot.set_history(update.history, data.task == "classification", now=not self._full_speed(update))
+        self.plot.set_history(update.history, data.task == "classification", now=not full_speed)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
