@@ -86,7 +86,7 @@ def child(epochs: int, marks: list[int]) -> None:
     """The measured process: train ``epochs`` epochs, print one JSON line per mark."""
     import gc
 
-    from nntui.engine.history import History
+    from nntui.live.history import History
     from nntui.session import build_session
     from nntui.settings import merge
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_memory import epoch_with_checkpoint  # noqa: E402
 from common import ROOT, SETTINGS, SETTINGS_LABEL, Table, goal, median_ms, ratio, run_alone  # noqa: E402
 
-from nntui.engine.history import History  # noqa: E402
+from nntui.live.history import History  # noqa: E402
 from nntui.session import build_session  # noqa: E402
 from nntui.settings import merge  # noqa: E402
 from nntui.tui.app import FRAME_INTERVAL, UI_BUDGET, NNTuiApp  # noqa: E402

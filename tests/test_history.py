@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from nntui.engine.history import History
+from nntui.live.history import History
 from nntui.session import build_session
 from nntui.settings import merge
 

@@ -24,7 +24,7 @@ from textual import events
 
 from nntui.cli import main, make_parser
 from nntui.engine import save_model
-from nntui.engine.history import History
+from nntui.live.history import History
 from nntui.session import build_session
 from nntui.settings import OPTIONS, SettingsError, merge
 

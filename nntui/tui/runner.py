@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 
 from nntui.engine import EpochStats, Snapshot, StopRule, Trainer
-from nntui.engine.history import History
 from nntui.engine.inspect import PhaseStepper, Trace, inspect_sample
+from nntui.live.history import History
 
 
 @dataclass(frozen=True)

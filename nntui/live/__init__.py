@@ -1,0 +1,1 @@
+"""The live session: training in its own process, its history and metrics; no Textual."""
