@@ -181,6 +181,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("metrics", _optional_str, "write the per-epoch metrics to FILE.csv or FILE.jsonl", "FILE", True),
     Option("preset", _optional_str, "playground: TensorFlow Playground's semantics", "NAME", True),
     Option("paused", _bool, "start the TUI paused", None, True),
+    Option("history_mb", _int(1, 1_000_000), "memory for the rewind history, in MB (thinned as it fills)", "N", True),
 )
 OPTION_BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -235,6 +236,7 @@ class Settings:
     metrics: str | None = None
     preset: str | None = None
     paused: bool = False
+    history_mb: int = 256
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with some options changed (each checked)."""

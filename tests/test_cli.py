@@ -164,6 +164,8 @@ BAD = [
     (["--target-loss", "-1"], "--target-loss"),
     (["--schedule-gamma", "2"], "--schedule-gamma"),
     (["--schedule-step", "0"], "--schedule-step"),
+    (["--history-mb", "0"], "--history-mb"),
+    (["--history-mb", "x"], "--history-mb"),
 ]
 
 

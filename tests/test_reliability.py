@@ -110,6 +110,7 @@ OUT_OF_RANGE = {
     "target_loss": ["-1", "-1e-9"],
     "patience": ["0", "-1"],
     "seed": ["-1", str(2**32)],
+    "history_mb": ["0", "-1", "1000001"],
 }
 
 
