@@ -1,3 +1,4 @@
 from nntui.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a spawned training process imports it
+    raise SystemExit(main())

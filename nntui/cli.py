@@ -12,7 +12,8 @@ from typing import Sequence, TextIO
 
 from nntui import __version__
 from nntui.engine import EpochStats, ModelFileError, save_model
-from nntui.export import metrics_format, write_metrics
+from nntui.export import metrics_format
+from nntui.live.metrics import MetricsWriter
 from nntui.session import USER_ERRORS, Session, build_session, resolve_settings, stop_rule
 from nntui.settings import OPTIONS, Settings, SettingsError
 
@@ -94,29 +95,37 @@ def epoch_json(s: EpochStats) -> str:
 
 
 def run_headless(session: Session, epochs: int, as_json: bool, out: TextIO) -> int:
-    """Train for up to ``epochs`` epochs or until a stop condition holds, printing every epoch; returns the exit code."""
+    """Train for up to ``epochs`` epochs or until a stop condition holds, printing every epoch
+    (and streaming it to ``--metrics``); returns the exit code."""
     trainer = session.trainer
     settings = session.settings
     rule = stop_rule(settings.replace(epochs=epochs))
     show = epoch_json if as_json else epoch_line
-    print(show(trainer.history[-1]), file=out)
+    metrics = MetricsWriter(settings.metrics) if settings.metrics else None
+    first_epoch = trainer.epoch
     train_seconds = 0.0
-    reason = rule.check(trainer.history)
-    while reason is None:
-        start = time.perf_counter()
-        stats = trainer.step_epoch()
-        train_seconds += time.perf_counter() - start
-        if stats is None:
-            break
-        print(show(stats), file=out)
-        reason = rule.check(trainer.history)
+    try:
+        stats = trainer.stats
+        while True:
+            print(show(stats), file=out)
+            if metrics is not None:
+                metrics.write([stats])
+            reason = rule.check(stats)
+            if reason is not None:
+                break
+            start = time.perf_counter()
+            stats = trainer.step_epoch()
+            train_seconds += time.perf_counter() - start
+            if stats is None:
+                break
+    finally:
+        if metrics is not None:
+            metrics.close()
     if reason is not None and trainer.epoch < epochs:  # a target loss or early stop, not the last epoch
         if as_json:
             print(json.dumps({"event": "stopped", "epoch": trainer.epoch, "reason": reason}), file=out)
         else:
             print(f"stopped: {reason}", file=out)
-    if settings.metrics:
-        write_metrics(settings.metrics, trainer.history)
     if trainer.diverged:
         if as_json:
             print(json.dumps({"event": "diverged", "epoch": trainer.epoch, "message": trainer.diverged}), file=out)
@@ -128,7 +137,7 @@ def run_headless(session: Session, epochs: int, as_json: bool, out: TextIO) -> i
     if settings.save:
         snap = trainer.snapshot()
         save_model(settings.save, snap.W, snap.b, settings.model_settings())
-    done = trainer.epoch - trainer.history[0].epoch
+    done = trainer.epoch - first_epoch
     per_second = done / train_seconds if train_seconds > 0 else 0.0
     if as_json:
         print(json.dumps({"event": "done", "epochs": done, "train_seconds": train_seconds, "epochs_per_second": per_second}), file=out)
@@ -175,5 +184,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from nntui.tui.app import NNTuiApp  # imported late: headless runs never load Textual
 
-    NNTuiApp(session, weights).run()
-    return 0
+    app = NNTuiApp(session, weights)
+    app.run()
+    return app.return_code or 0

@@ -1,4 +1,4 @@
-"""Writing what a run produced: the per-epoch metrics as CSV or JSON lines (atomically)."""
+"""Writing what a run produced: the per-epoch metrics as CSV or JSON lines."""
 
 from __future__ import annotations
 
@@ -31,17 +31,37 @@ def metrics_format(path: str) -> str:
     raise ValueError(f"{path}: metrics file must end in .csv or .jsonl")
 
 
+class MetricsText:
+    """The text of a metrics file, a piece at a time: CSV (a header before the first row) or JSON lines."""
+
+    def __init__(self, path: str):
+        self.format = metrics_format(path)
+        self._fields: list[str] | None = None  # the CSV header, once written
+
+    def lines(self, stats: Iterable[EpochStats]) -> str:
+        """The lines for these epochs (with the CSV header if none was given yet)."""
+        buf = io.StringIO()
+        for s in stats:
+            row = metrics_row(s)
+            if self.format == "jsonl":
+                buf.write(json.dumps(row) + "\n")
+                continue
+            if self._fields is None:
+                buf.write(self.header(list(row)))
+            csv.writer(buf, lineterminator="\n").writerow("" if v is None else v for v in row.values())
+        return buf.getvalue()
+
+    def header(self, fields: list[str] | None = None) -> str:
+        """The CSV header line (once; empty for JSON lines or when already given)."""
+        if self.format != "csv" or self._fields is not None:
+            return ""
+        self._fields = fields or list(METRIC_FIELDS)
+        return ",".join(self._fields) + "\n"
+
+
 def write_metrics(path: str, history: Iterable[EpochStats]) -> None:
     """Write every epoch's figures to path (.csv or .jsonl), atomically."""
-    fmt = metrics_format(path)
-    rows = [metrics_row(s) for s in history]
-    buf = io.StringIO()
-    if fmt == "csv":
-        fields = list(rows[0]) if rows else list(METRIC_FIELDS)
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
-    else:
-        for r in rows:
-            buf.write(json.dumps(r) + "\n")
-    atomic_write(path, lambda f: f.write(buf.getvalue().encode("utf-8")))
+    text = MetricsText(path)
+    body = text.lines(history)
+    body = text.header() + body  # a CSV of no epochs still has its header
+    atomic_write(path, lambda f: f.write(body.encode("utf-8")))

@@ -15,9 +15,9 @@ import numpy as np
 
 from nntui.datasets import DataError, Dataset, make_dataset
 from nntui.engine import (
-    LOSSES, ModelFileError, Network, Schedule, StopRule, Trainer, get_activation, load_model, make_optimizer,
-    make_schedule,
+    LOSSES, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, make_optimizer, make_schedule,
 )
+from nntui.live.stop import StopRule
 from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, merge
 
 if sys.version_info >= (3, 11):

@@ -14,6 +14,7 @@ from nntui.engine import (
     ACTIVATIONS,
     HIDDEN_ACTIVATIONS,
     LOSSES,
+    EpochStats,
     ModelFileError,
     Network,
     Trainer,
@@ -338,8 +339,7 @@ def test_changing_lr_in_the_trainer_keeps_momentum():
 # ---------------------------------------------------------------------------- trainer
 def test_epoch_zero_stats_exist_before_training():
     trainer = make_trainer()
-    assert len(trainer.history) == 1
-    s = trainer.history[0]
+    s = trainer.stats
     assert s.epoch == 0 and trainer.epoch == 0 and trainer.steps == 0
     assert math.isfinite(s.train_loss) and math.isfinite(s.test_loss)
     assert 0.0 <= s.train_acc <= 1.0 and 0.0 <= s.test_acc <= 1.0
@@ -373,20 +373,19 @@ def test_step_epoch_equals_n_batches_step_batch_bit_for_bit():
         assert results[:-1] == [None] * (b.n_batches - 1) and results[-1] == stats
         assert stats.epoch == epoch
         assert np.array_equal(a.net.params, b.net.params)
-    assert a.history == b.history and a.steps == b.steps == 15
+    assert a.stats == b.stats and a.steps == b.steps == 15
 
 
 def test_same_seed_same_history_different_seed_differs():
-    runs = []
+    runs, logs = [], []
     for seed in (11, 11, 12):
         trainer = make_trainer(seed=seed)
-        for _ in range(5):
-            trainer.step_epoch()
+        logs.append([trainer.stats] + [trainer.step_epoch() for _ in range(5)])
         runs.append(trainer)
-    assert runs[0].history == runs[1].history
+    assert logs[0] == logs[1]
     assert np.array_equal(runs[0].net.params, runs[1].net.params)
     assert not np.array_equal(runs[0].net.params, runs[2].net.params)
-    assert runs[0].history[-1].train_loss != runs[2].history[-1].train_loss
+    assert logs[0][-1].train_loss != logs[2][-1].train_loss
 
 
 def manual_sgd_epoch(net: Network, loss, x, t, lr: float, batch: int) -> None:
@@ -437,7 +436,7 @@ def test_snapshot_is_a_read_only_copy():
     snap = trainer.snapshot()
     W = [w.copy() for w in snap.W]
     b = [x.copy() for x in snap.b]
-    assert snap.epoch == 1 and snap.steps == trainer.steps and snap.stats == trainer.history[-1]
+    assert snap.epoch == 1 and snap.steps == trainer.steps and snap.stats == trainer.stats
     for _ in range(3):
         trainer.step_epoch()
     trainer.net.params[:] = 123.0
@@ -458,14 +457,14 @@ def test_checkpoint_restore_replays_identically():
     assert cp.order is None  # between epochs the next one draws its own order: none is kept
     for _ in range(5):
         trainer.step_epoch()
-    params, history = trainer.net.params.copy(), list(trainer.history)
+    params, stats = trainer.net.params.copy(), trainer.stats
     trainer.restore(cp)
-    assert trainer.epoch == 5 and len(trainer.history) == 6
+    assert trainer.epoch == 5 and trainer.stats == cp.stats and trainer.stats.epoch == 5
     for _ in range(5):
         trainer.step_epoch()
     assert trainer.epoch == 10
     assert np.array_equal(trainer.net.params, params)
-    assert trainer.history == history
+    assert trainer.stats == stats
 
 
 def test_checkpoint_mid_epoch():
@@ -492,10 +491,11 @@ def test_regression_has_no_accuracy():
     net = make_net((2, 4, 1), "tanh", "linear")
     trainer = Trainer(net, LOSSES["squared"], make_optimizer("sgd", len(net.params)), x[:20], y[:20], x[20:], y[20:],
                       task="regression", lr=0.05, batch_size=5, rng=np.random.default_rng(0))
+    first = trainer.stats
     for _ in range(20):
         stats = trainer.step_epoch()
     assert stats.train_acc is None and stats.test_acc is None
-    assert stats.train_loss < trainer.history[0].train_loss
+    assert stats.train_loss < first.train_loss
 
 
 def test_no_test_set():
@@ -511,7 +511,7 @@ def test_regularization_shrinks_weights():
         for _ in range(30):
             trainer.step_epoch()
         norms[reg] = np.abs(trainer.net.params[: trainer.net.n_weights]).sum()
-        assert (trainer.history[-1].penalty > 0) == (reg != "none")
+        assert (trainer.stats.penalty > 0) == (reg != "none")
     assert norms["l1"] < norms["none"] and norms["l2"] < norms["none"]
 
 
@@ -538,13 +538,13 @@ def test_huge_learning_rate_diverges_cleanly(kind):
         results = [trainer.step_epoch() for _ in range(30)]
         assert trainer.diverged is not None
         first_none = results.index(None)
-        assert all(isinstance(r, type(trainer.history[0])) for r in results[:first_none])
+        assert all(isinstance(r, EpochStats) for r in results[:first_none])
         assert all(r is None for r in results[first_none:])
         epoch = trainer.epoch
         assert epoch == first_none + 1
         assert f"epoch {epoch}" in trainer.diverged and "lower" in trainer.diverged
         assert trainer.step_epoch() is None and trainer.step_batch() is None
-        assert trainer.epoch == epoch and len(trainer.history) == epoch + 1
+        assert trainer.epoch == epoch and trainer.stats.epoch == epoch
         assert trainer.snapshot().diverged == trainer.diverged
 
 

@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from nntui.engine.trainer import Checkpoint
+from nntui.engine.trainer import Checkpoint, EpochStats
 from nntui.live.history import MAX_CHECKPOINTS, MIN_CHECKPOINTS, OVERHEAD_BYTES, History, checkpoint_nbytes
 from nntui.session import build_session
 from nntui.settings import merge
@@ -26,7 +26,8 @@ def adam_checkpoint(epoch: int, n_params: int) -> Checkpoint:
     def arr() -> np.ndarray:
         return np.zeros(n_params)
     return Checkpoint(epoch=epoch, steps=epoch, params=arr(), optimizer={"m": arr(), "v": arr(), "t": 1},
-                      rng={}, order=None, cursor=0, lr=0.01, base_lr=0.01, n_history=epoch + 1)
+                      rng={}, order=None, cursor=0, lr=0.01, base_lr=0.01,
+                      stats=EpochStats(epoch, 1.0, None, None, None, 0.0, (), 0.01))
 
 
 def test_recent_epochs_are_all_kept_and_older_ones_evenly_strided():

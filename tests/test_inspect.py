@@ -57,7 +57,7 @@ def state_of(trainer) -> dict:
         steps=trainer.steps,
         epoch=trainer.epoch,
         lr=trainer.lr,
-        n_history=len(trainer.history),
+        stats=trainer.stats,
         diverged=trainer.diverged,
     )
 
@@ -101,12 +101,12 @@ def test_phase_stepping_equals_step_batch(name: str) -> None:
         assert (stepper.stats is None) == (stats_b is None)
         assert a.steps == b.steps and a.epoch == b.epoch and a._cursor == b._cursor
     assert a.epoch == b.epoch == 1
-    assert a.history == b.history  # identical evaluation after the stepped epoch
+    assert a.stats == b.stats  # identical evaluation after the stepped epoch
     # The next epochs stay identical: same optimizer state, same shuffling.
     a.step_epoch()
     b.step_epoch()
     assert np.array_equal(a.net.params, b.net.params)
-    assert a.history == b.history
+    assert a.stats == b.stats
     assert_same_state(state_of(a), state_of(b))
 
 

@@ -694,11 +694,12 @@ async def test_random_keys_and_resizes_never_crash_and_q_still_quits():
         assert app.return_code is None
         await pilot.resize_terminal(120, 40)
         await _back_to_main(pilot, app)
-        assert app.return_code is None and app.runner.generation > 0  # the keys did act (d/r/n/a/o rebuild)
+        assert app.return_code is None and app.generation > 0  # the keys did act (d/r/n/a/o rebuild)
+        process = app.live.process
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=10)
     assert app.return_code == 0
-    assert app.runner.finished.wait(5)
+    assert not process.is_alive()
     assert {"Screen", "InspectorScreen", "HelpScreen", "SettingsForm"} <= screens_seen, screens_seen
 
 
@@ -709,7 +710,7 @@ async def test_rewound_then_next_dataset_with_another_shape():
         await pilot.press("s", "s")
         await wait_for(pilot, lambda: app.latest is not None and app.latest.snapshot.epoch == 2)
         await pilot.press("left_square_bracket")
-        assert app.view_epoch == 1
+        await wait_for(pilot, lambda: app.view_epoch == 1)
         await pilot.press("d")
         await wait_for(pilot, lambda: app.return_code is not None or (app.latest is not None and app.latest.generation >= 1))
         if app.return_code is None:
@@ -722,16 +723,12 @@ async def test_probe_right_after_next_dataset_with_another_shape():
     app = make_app(dataset="moons")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.latest is not None)
-        gate = threading.Event()
-        app.runner.command(gate.wait)  # the training thread is busy: it has not swapped the trainer yet
-        try:
-            await pilot.press("d")
-            await pilot.press("c")
-        finally:
-            gate.set()
-        await wait_for(pilot, lambda: app.return_code is not None or (app.latest is not None and app.latest.generation >= 1))
-        if app.return_code is None:
-            await pilot.press("q")
+        app.live.replace = lambda *args, **kwargs: None  # the new network's first update never comes
+        await pilot.press("d")
+        await pilot.press("c")
+        await pilot.pause(0.05)
+        assert app.return_code is None and app.latest is None  # nothing drawn of the new network yet
+        await pilot.press("q")
     assert app.return_code == 0 and app.settings.dataset == "blobs" and app.probe is not None
 
 
@@ -776,7 +773,7 @@ def test_five_thousand_epochs_stay_in_bounded_memory():
     session = build_session(merge({"dataset": "circle", "layers": "8,8", "optimizer": "adam", "lr": 0.003, "batch_size": 25}))
     assert session.net.sizes == (2, 8, 8, 1)
     trainer = session.trainer
-    history = History()  # as the TUI's runner: a checkpoint per epoch
+    history = History(recent=1000, older=1000)  # a checkpoint per epoch, as the runner
     history.record(trainer.checkpoint())
     samples: dict[int, int] = {}
     tracemalloc.start()
@@ -796,29 +793,26 @@ def test_five_thousand_epochs_stay_in_bounded_memory():
     assert len(history) <= history.recent + history.older + 2
     assert history.nbytes() <= (history.recent + history.older + 2) * per_checkpoint * 1.1
     assert history.epochs()[0] == 0 and history.epochs()[-1] == LONG_EPOCHS
-    assert len(trainer.history) == LONG_EPOCHS + 1  # the per-epoch figures are kept (small)
     assert samples[LONG_EPOCHS] < samples[2500] * 1.5 + 2 * mb, samples
     # Keeping every checkpoint would add 2500 of them after epoch 2500; the growth must stay well below.
     assert samples[LONG_EPOCHS] - samples[2500] < 1000 * per_checkpoint, (samples, per_checkpoint)
     assert samples[LONG_EPOCHS] < 100 * mb, samples
 
 
-# ============================================================================ 5. thread hygiene
+# ============================================================================ 5. thread and process hygiene
 async def test_no_thread_outlives_the_app():
     before = set(threading.enumerate())
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.latest is not None and app.latest.snapshot.epoch >= 2)
         started = [t for t in threading.enumerate() if t not in before]
-        assert started, "the training thread should be running"
-        await pilot.press("i")  # a trace request through the training thread, then close it
+        assert started, "the thread reading the training process should be running"
+        await pilot.press("i")  # a trace request to the training process, then close it
         await pilot.pause(0.05)
         await _back_to_main(pilot, app)
+        process = app.live.process
         await pilot.press("q")
-    assert app.runner.finished.is_set()
-    # Textual runs thread workers in the event loop's default executor, whose idle thread lives until
-    # the loop shuts it down (App.run's asyncio.run does): shutting it down joins the training thread,
-    # which would hang here if the training loop had not returned.
+    assert not process.is_alive()
     await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), timeout=5)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and [t for t in threading.enumerate() if t not in before and t.is_alive()]:

@@ -1,131 +1,203 @@
-"""The training thread's driver: pausing and stepping never change the numbers."""
+"""The training driver: pausing and stepping never change the numbers, whether the runner
+trains on a thread of this process or in the training process the TUI starts."""
 
 from __future__ import annotations
 
 import threading
 
 import numpy as np
+import pytest
 
-from nntui.engine import StopRule, Trainer
+from nntui.engine import EpochStats, Trainer
+from nntui.live.metrics import MetricsLog
+from nntui.live.process import LiveTraining
+from nntui.live.protocol import EpochView, TraceReply, Update
+from nntui.live.runner import Runner
+from nntui.live.stop import StopRule
 from nntui.session import build_session
 from nntui.settings import merge
-from nntui.tui.runner import Runner, Update
-
-
-class Inbox:
-    """Collects published updates and lets a test wait for one that matches."""
-
-    def __init__(self) -> None:
-        self.updates: list[Update] = []
-        self.cond = threading.Condition()
-
-    def publish(self, update: Update) -> None:
-        with self.cond:
-            self.updates.append(update)
-            self.cond.notify_all()
-
-    def wait(self, predicate, timeout: float = 30.0) -> Update:
-        with self.cond:
-            ok = self.cond.wait_for(lambda: any(predicate(u) for u in self.updates), timeout)
-            assert ok, "no matching update"
-            return next(u for u in self.updates if predicate(u))
-
-
-def start(runner: Runner) -> threading.Thread:
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    return thread
-
 
 SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam", seed=7)
 
 
-def trained_straight(epochs: int) -> Trainer:
-    """A fresh trainer of SETTINGS after ``epochs`` epochs played straight through (the reference)."""
+class Inbox:
+    """Collects what the runner sends and lets a test wait for a message that matches."""
+
+    def __init__(self) -> None:
+        self.messages: list[object] = []
+        self.cond = threading.Condition()
+
+    def put(self, message: object) -> None:
+        with self.cond:
+            self.messages.append(message)
+            self.cond.notify_all()
+
+    def wait(self, predicate, kind: type = Update, timeout: float = 60.0):
+        def match(m: object) -> bool:
+            return isinstance(m, kind) and predicate(m)
+
+        with self.cond:
+            assert self.cond.wait_for(lambda: any(match(m) for m in self.messages), timeout), "no matching message"
+            return next(m for m in self.messages if match(m))
+
+
+class InThread:
+    """A Runner on a thread of this process."""
+
+    def __init__(self, trainer: Trainer, running: bool, stop: StopRule | None) -> None:
+        self.inbox, self.log = Inbox(), MetricsLog()
+        self.runner = Runner(trainer, self._publish, running=running, stop=stop)
+        self.thread = threading.Thread(target=self.runner.run, daemon=True)
+        self.thread.start()
+
+    def _publish(self, message: object) -> None:
+        if isinstance(message, Update):
+            self.log.extend(message.epochs)
+        self.inbox.put(message)
+
+    def send(self, name: str, *args) -> None:
+        getattr(self.runner, name)(*args)
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.thread.join(10)
+        assert not self.thread.is_alive() and self.runner.finished.is_set()
+
+
+class InProcess:
+    """The training process, as the TUI runs it."""
+
+    def __init__(self, trainer: Trainer, running: bool, stop: StopRule | None) -> None:
+        self.inbox = Inbox()
+        self.live = LiveTraining(trainer, stop, running=running, on_update=self._take, on_message=self.inbox.put)
+        self.log = self.live.log
+
+    def _take(self) -> None:
+        update = self.live.take()
+        if update is not None:
+            self.inbox.put(update)
+
+    def send(self, name: str, *args) -> None:
+        self.live.send(name, *args)
+
+    def close(self) -> None:
+        self.live.close()
+        assert not self.live.alive
+
+
+@pytest.fixture(params=[InThread, InProcess], ids=["thread", "process"])
+def start(request):
+    """Start a runner on a fresh trainer of SETTINGS: start(running=False, stop=None)."""
+    started = []
+
+    def make(running: bool = False, stop: StopRule | None = None):
+        harness = request.param(build_session(merge(SETTINGS)).trainer, running, stop)
+        started.append(harness)
+        return harness
+
+    yield make
+    for harness in started:
+        harness.close()
+
+
+def trained_straight(epochs: int) -> tuple[Trainer, list[EpochStats]]:
+    """A fresh trainer of SETTINGS after ``epochs`` epochs played straight through, and its log."""
     trainer = build_session(merge(SETTINGS)).trainer
-    for _ in range(epochs):
-        trainer.step_epoch()
-    return trainer
+    log = [trainer.stats] + [trainer.step_epoch() for _ in range(epochs)]
+    return trainer, log
 
 
-def start_runner(running: bool = False, stop: StopRule | None = None) -> tuple[Runner, Inbox, threading.Thread]:
-    """A Runner on a fresh trainer of SETTINGS, its thread started, publishing into an Inbox."""
-    inbox = Inbox()
-    runner = Runner(build_session(merge(SETTINGS)).trainer, inbox.publish, running=running, stop=stop)
-    return runner, inbox, start(runner)
+def params_of(update: Update) -> np.ndarray:
+    """The flat parameter vector of a snapshot (weights, then biases, as Network.params)."""
+    snap = update.snapshot
+    return np.concatenate([w.ravel() for w in snap.W] + [b.ravel() for b in snap.b])
 
 
-def test_100_epochs_straight_equal_100_single_steps():
-    straight = trained_straight(100)
-    runner, inbox, thread = start_runner()
+def test_100_epochs_straight_equal_100_single_steps(start):
+    straight, log = trained_straight(100)
+    run = start()
     for i in range(1, 101):
-        runner.step_epoch()
-        inbox.wait(lambda u, i=i: u.snapshot.epoch == i)
-    runner.stop()
-    thread.join(10)
-    stepped = runner.trainer
-    assert np.array_equal(straight.net.params, stepped.net.params)
-    assert [s.train_loss for s in straight.history] == [s.train_loss for s in stepped.history]
+        run.send("step_epoch")
+        last = run.inbox.wait(lambda u, i=i: u.snapshot.epoch == i)
+    assert np.array_equal(straight.net.params, params_of(last))
+    assert [s.train_loss for s in log] == [s.train_loss for s in run.log.iter_stats()]
 
 
-def test_running_with_pauses_and_batch_steps_equals_straight_training():
-    straight = trained_straight(30)
-    runner, inbox, thread = start_runner(stop=StopRule(max_epochs=30))
+def test_running_with_pauses_and_batch_steps_equals_straight_training(start):
+    straight, _ = trained_straight(30)
+    run = start(stop=StopRule(max_epochs=30))
     for _ in range(7):  # a few single mini-batches …
-        runner.step_batch()
-    inbox.wait(lambda u: u.snapshot.steps == 7)
-    runner.resume()  # … then run, pause, and run on to the epoch limit
-    runner.pause()
-    runner.resume()
-    final = inbox.wait(lambda u: u.snapshot.epoch == 30 and not u.running)
-    runner.stop()
-    thread.join(10)
-    assert all(np.array_equal(a, b) for a, b in zip(final.snapshot.W, straight.net.W))
+        run.send("step_batch")
+    run.inbox.wait(lambda u: u.snapshot.steps == 7)
+    run.send("resume")  # … then run, pause, and run on to the epoch limit
+    run.send("pause")
+    run.send("resume")
+    final = run.inbox.wait(lambda u: u.snapshot.epoch == 30 and not u.running)
+    assert final.stopped == "reached 30 epochs"
+    assert np.array_equal(params_of(final), straight.net.params)
 
 
-def test_learning_rate_change_keeps_the_weights_and_epoch():
-    runner, inbox, thread = start_runner()
-    runner.step_epoch()
-    before = inbox.wait(lambda u: u.snapshot.epoch == 1)
-    runner.set_lr(0.3)
-    after = inbox.wait(lambda u: u.snapshot.lr == 0.3)
-    runner.stop()
-    thread.join(10)
+def test_phase_steps_equal_a_batch_step_and_send_their_traces(start):
+    run = start()
+    for request in range(1, 20):
+        run.send("phase", request)
+    trace = run.inbox.wait(lambda r: r.request == 19, kind=TraceReply).trace
+    assert trace.phase  # a phase name, e.g. "update"
+    run.send("step_batch")  # finishes the mini-batch under way, if any
+    stepped = run.inbox.wait(lambda u: not u.running and u.snapshot.steps >= 1 and u.batch_in_epoch >= 1)
+    straight = build_session(merge(SETTINGS)).trainer
+    for _ in range(stepped.snapshot.steps):
+        straight.step_batch()
+    assert np.array_equal(params_of(stepped), straight.net.params)
+
+
+def test_learning_rate_change_keeps_the_weights_and_epoch(start):
+    run = start()
+    run.send("step_epoch")
+    before = run.inbox.wait(lambda u: u.snapshot.epoch == 1)
+    run.send("set_lr", 0.3)
+    after = run.inbox.wait(lambda u: u.snapshot.lr == 0.3)
     assert after.snapshot.epoch == 1
     assert all(np.array_equal(a, b) for a, b in zip(before.snapshot.W, after.snapshot.W))
 
 
-def test_snapshots_are_read_only_copies():
-    runner, inbox, thread = start_runner()
-    first = inbox.wait(lambda u: True)
-    runner.step_epoch()
-    inbox.wait(lambda u: u.snapshot.epoch == 1)
-    runner.stop()
-    thread.join(10)
+def test_snapshots_are_read_only_copies(start):
+    run = start()
+    first = run.inbox.wait(lambda u: True)
+    run.send("step_epoch")
+    second = run.inbox.wait(lambda u: u.snapshot.epoch == 1)
     assert not first.snapshot.W[0].flags.writeable
-    assert not np.array_equal(first.snapshot.W[0], runner.trainer.net.W[0])
+    assert not np.array_equal(first.snapshot.W[0], second.snapshot.W[0])
 
 
-def test_stop_ends_the_thread_within_a_batch():
-    runner, inbox, thread = start_runner(running=True)
-    inbox.wait(lambda u: u.snapshot.epoch >= 2)
-    runner.stop()
-    thread.join(10)
-    assert not thread.is_alive() and runner.finished.is_set()
+def test_updates_carry_only_the_new_epochs(start):
+    run = start(running=True, stop=StopRule(max_epochs=200))
+    run.inbox.wait(lambda u: u.snapshot.epoch == 200 and not u.running)
+    updates = [m for m in run.inbox.messages if isinstance(m, Update)]
+    epochs = np.concatenate([u.epochs[:, 0] for u in updates])
+    assert list(epochs) == list(range(201))  # each epoch sent once, in order
+    assert len(run.log) == 201 and run.log.last().epoch == 200
 
 
-def test_rewind_and_resume_equals_a_fresh_run():
-    fresh = trained_straight(10)
-    runner, inbox, thread = start_runner()
-    for i in range(1, 8):
-        runner.step_epoch()
-    inbox.wait(lambda u: u.snapshot.epoch == 7)
-    runner.rewind(4)  # back to epoch 4 …
-    inbox.wait(lambda u: u.generation == 1 and u.snapshot.epoch == 4)
-    for i in range(5, 11):  # … and on to 10
-        runner.step_epoch()
-        inbox.wait(lambda u, i=i: u.generation == 1 and u.snapshot.epoch == i)
-    runner.stop()
-    thread.join(10)
-    assert np.array_equal(fresh.net.params, runner.trainer.net.params)
-    assert [s.test_loss for s in fresh.history] == [s.test_loss for s in runner.trainer.history]
+def test_rewind_and_resume_equals_a_fresh_run(start):
+    fresh, log = trained_straight(10)
+    run = start()
+    for _ in range(7):
+        run.send("step_epoch")
+    run.inbox.wait(lambda u: u.snapshot.epoch == 7)
+    run.send("view", 1, 7, -3)  # what the TUI shows: epoch 4's weights and figures …
+    view = run.inbox.wait(lambda v: v.request == 1, kind=EpochView)
+    assert view.epoch == 4 and view.stats == log[4]
+    run.send("rewind", 4, None)  # … and continue from there
+    run.inbox.wait(lambda u: u.generation == 1 and u.snapshot.epoch == 4)
+    for i in range(5, 11):  # … on to 10
+        run.send("step_epoch")
+        last = run.inbox.wait(lambda u, i=i: u.generation == 1 and u.snapshot.epoch == i)
+    assert np.array_equal(fresh.net.params, params_of(last))
+    assert [s.test_loss for s in log] == [s.test_loss for s in run.log.iter_stats()]
+
+
+def test_stop_ends_the_runner_within_a_batch(start):
+    run = start(running=True)
+    run.inbox.wait(lambda u: u.snapshot.epoch >= 2)
+    run.close()  # asserts that it ended

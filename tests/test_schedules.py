@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from nntui.engine import EpochStats, Schedule, StopRule, make_schedule
+from nntui.engine import EpochStats, Schedule, make_schedule
+from nntui.live.stop import StopRule
 from nntui.session import build_session, schedule_for, stop_rule
 from nntui.settings import merge
 
@@ -68,10 +69,9 @@ def test_cosine_period_comes_from_the_option_else_epochs_else_100():
 # ---------------------------------------------------------------------------- trainer
 def test_trainer_records_each_epochs_rate():
     trainer = trainer_for(schedule="step", schedule_step=2, schedule_gamma=0.5)
-    for _ in range(5):
-        trainer.step_epoch()
+    log = [trainer.stats] + [trainer.step_epoch() for _ in range(5)]
     # Epoch k's stats carry the rate used to train it: rate(k - 1); epoch 0 shows rate(0).
-    assert [s.lr for s in trainer.history] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.025]
+    assert [s.lr for s in log] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.025]
     assert trainer.base_lr == 0.1
 
 
@@ -81,9 +81,7 @@ def test_manual_lr_change_rescales_the_schedule():
         trainer.step_epoch()
     trainer.lr = 0.4  # what the TUI's +/- keys do: a new base rate
     assert trainer.base_lr == 0.4 and trainer.lr == 0.2  # epoch 3 is in the second step
-    trainer.step_epoch()
-    trainer.step_epoch()
-    assert [s.lr for s in trainer.history[4:]] == [0.2, 0.1]
+    assert [trainer.step_epoch().lr for _ in range(2)] == [0.2, 0.1]
 
 
 def test_restore_brings_back_the_base_rate_and_the_same_numbers():
@@ -99,7 +97,7 @@ def test_restore_brings_back_the_base_rate_and_the_same_numbers():
     assert trainer.base_lr == 0.1 and trainer.lr == cp.lr
     trainer.step_epoch()
     np.testing.assert_array_equal(trainer.net.params, expected)
-    assert trainer.history[-1].lr == pytest.approx(0.09)
+    assert trainer.stats.lr == pytest.approx(0.09)
 
 
 def test_without_a_schedule_the_numbers_are_unchanged():
@@ -109,13 +107,11 @@ def test_without_a_schedule_the_numbers_are_unchanged():
     # A trainer given the constant schedule explicitly trains bit for bit the same.
     explicit = trainer_for()
     explicit.schedule = Schedule("none")
-    for t in (plain, none, explicit):
-        for _ in range(3):
-            t.step_epoch()
+    logs = [[t.stats] + [t.step_epoch() for _ in range(3)] for t in (plain, none, explicit)]
     np.testing.assert_array_equal(plain.net.params, none.net.params)
     np.testing.assert_array_equal(plain.net.params, explicit.net.params)
-    assert plain.history == none.history == explicit.history
-    assert [s.lr for s in plain.history] == [0.1] * 4
+    assert logs[0] == logs[1] == logs[2]
+    assert [s.lr for s in logs[0]] == [0.1] * 4
 
 
 def test_set_lr_without_a_schedule_is_exact():
@@ -126,19 +122,24 @@ def test_set_lr_without_a_schedule_is_exact():
 
 # ---------------------------------------------------------------------------- stop rules
 def test_no_rule_never_stops():
-    assert StopRule(None, None, None).check([stats(0, 1.0), stats(1, 1.0)]) is None
+    assert feed(StopRule(None, None, None), [stats(0, 1.0), stats(1, 1.0)]) is None
+
+
+def feed(rule: StopRule, history: list[EpochStats]) -> str | None:
+    """Check every epoch of history in turn, as training does; the last answer."""
+    return [rule.check(s) for s in history][-1]
 
 
 def test_max_epochs():
     rule = StopRule(max_epochs=300, target_loss=None, patience=None)
-    assert rule.check([stats(299, 0.5)]) is None
-    assert rule.check([stats(300, 0.5)]) == "reached 300 epochs"
+    assert rule.check(stats(299, 0.5)) is None
+    assert rule.check(stats(300, 0.5)) == "reached 300 epochs"
 
 
 def test_target_loss():
     rule = StopRule(max_epochs=None, target_loss=0.01, patience=None)
-    assert rule.check([stats(56, 0.0101)]) is None
-    assert rule.check([stats(57, 0.0098)]) == "train loss 0.0098 ≤ target 0.01 at epoch 57"
+    assert rule.check(stats(56, 0.0101)) is None
+    assert rule.check(stats(57, 0.0098)) == "train loss 0.0098 ≤ target 0.01 at epoch 57"
 
 
 def test_patience_watches_the_test_loss():
@@ -146,16 +147,24 @@ def test_patience_watches_the_test_loss():
     history = [stats(e, 1.0 / (e + 1), test_loss=1.0 - e / 100) for e in range(81)]  # best test loss at 80
     history += [stats(e, 0.001, test_loss=0.5) for e in range(81, 100)]  # train loss improves, test does not
     best = history[80].test_loss
-    assert rule.check(history) is None
-    history.append(stats(100, 0.001, test_loss=0.5))
-    assert rule.check(history) == f"early stop: test loss has not improved for 20 epochs (best {best:.4g} at epoch 80)"
+    assert all(rule.check(s) is None for s in history)
+    reason = rule.check(stats(100, 0.001, test_loss=0.5))
+    assert reason == f"early stop: test loss has not improved for 20 epochs (best {best:.4g} at epoch 80)"
 
 
 def test_patience_uses_the_train_loss_without_a_test_set_and_min_delta():
     history = [stats(0, 1.0), stats(1, 0.5), stats(2, 0.49), stats(3, 0.495)]
-    assert StopRule(None, None, patience=2).check(history) is None  # 0.49 at epoch 2 is the best
-    reason = StopRule(None, None, patience=2, min_delta=0.05).check(history)
+    assert feed(StopRule(None, None, patience=2), history) is None  # 0.49 at epoch 2 is the best
+    reason = feed(StopRule(None, None, patience=2, min_delta=0.05), history)
     assert reason == "early stop: train loss has not improved for 2 epochs (best 0.5 at epoch 1)"
+
+
+def test_restart_scans_afresh_from_the_epoch_rewound_to():
+    rule = StopRule(None, None, patience=3)
+    feed(rule, [stats(0, 1.0), stats(1, 0.1), stats(2, 0.5), stats(3, 0.5)])
+    rule.restart(stats(2, 0.5))  # rewound to epoch 2: the best of the dropped future is forgotten
+    assert rule.check(stats(3, 0.6)) is None and rule.check(stats(4, 0.6)) is None
+    assert rule.check(stats(5, 0.6)) == "early stop: train loss has not improved for 3 epochs (best 0.5 at epoch 2)"
 
 
 def test_stop_rule_from_settings():
@@ -164,17 +173,3 @@ def test_stop_rule_from_settings():
     rule = stop_rule(merge({"epochs": 5, "target_loss": 0.1, "patience": 3}), default_epochs=100)
     assert rule == StopRule(5, 0.1, 3)
     assert math.isclose(rule.min_delta, 0.0)
-
-
-def test_patience_checked_every_epoch_agrees_with_a_fresh_rule_after_rewinds_and_resets():
-    rng = np.random.default_rng(3)
-    rule = StopRule(None, None, patience=5, min_delta=0.01)
-    history = [stats(0, 1.0, test_loss=1.0)]
-    for step in range(400):
-        if step % 97 == 96:  # rewind: the later epochs are dropped, new ones come after
-            del history[len(history) // 2 :]
-        if step == 250:  # a new run: a new history that starts over
-            history = [stats(0, 1.0, test_loss=1.0)]
-        e = history[-1].epoch + 1
-        history.append(stats(e, float(rng.uniform(0, 1)), test_loss=float(rng.uniform(0, 1))))
-        assert rule.check(history) == StopRule(None, None, patience=5, min_delta=0.01).check(history)

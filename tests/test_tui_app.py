@@ -59,7 +59,7 @@ async def test_space_pauses_and_resumes():
         frozen = epoch(app)
         for _ in range(5):
             await pilot.pause(0.01)
-        assert epoch(app) == frozen and app.runner.trainer.epoch == frozen
+        assert epoch(app) == frozen
         await pilot.press("space")
         await wait_for(pilot, lambda: epoch(app) > frozen)
         assert app.state == "running"
@@ -89,7 +89,7 @@ async def test_plus_minus_change_the_learning_rate_without_reset():
         await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.1)
         await pilot.press("minus", "minus")
         await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.01)
-        assert app.runner.trainer.lr == 0.01 and epoch(app) == 1  # nothing was reset
+        assert epoch(app) == 1  # nothing was reset
         assert "lr 0.01" in status_text(app)
 
 
@@ -158,13 +158,15 @@ async def test_help_opens_and_closes():
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_q_quits_and_leaves_no_thread_running():
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_q_quits_and_leaves_no_process_or_thread_running(key):
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: epoch(app) >= 1)
-        await pilot.press("q")
-    assert app.runner.finished.is_set()
-    assert not any(t.name.startswith("training") or "nntui" in t.name for t in threading.enumerate() if t.is_alive() and t is not threading.main_thread())
+        process = app.live.process
+        await pilot.press(key)
+    assert not process.is_alive() and process.exitcode == 0
+    assert not any("nntui" in t.name for t in threading.enumerate() if t.is_alive())
 
 
 async def test_divergence_pauses_and_minus_then_r_recovers():
@@ -232,24 +234,30 @@ async def test_rewind_shows_a_past_epoch_and_resuming_drops_the_later_ones():
         for i in range(1, 13):
             await pilot.press("s")
             await wait_for(pilot, lambda i=i: epoch(app) == i)
-        at_5 = app.runner.history.get(5).params.copy()
+        twin = build_session(merge({"paused": True})).trainer
+        for _ in range(5):
+            twin.step_epoch()
         await pilot.press("left_square_bracket")
-        assert app.view_epoch == 11
+        await wait_for(pilot, lambda: app.view_epoch == 11)
         await pilot.press("left_curly_bracket")
-        assert app.view_epoch == 1
-        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket", "right_square_bracket")
-        assert app.view_epoch == 5
-        assert np.array_equal(app.view.net.params, at_5)  # every panel draws epoch 5's weights
+        await wait_for(pilot, lambda: app.view_epoch == 1)
+        for i in range(2, 6):
+            await pilot.press("right_square_bracket")
+            await wait_for(pilot, lambda i=i: app.view_epoch == i)
+        assert np.array_equal(app.view.net.params, twin.net.params)  # every panel draws epoch 5's weights
         assert app.plot.marker_epoch == 5 and "rewound to epoch 5" in status_text(app)
+        assert f"loss {twin.stats.train_loss:.4f}" in status_text(app)
         await pilot.press("end")
         assert app.view_epoch is None
         await pilot.press("left_square_bracket")
-        assert app.view_epoch == 11
+        await wait_for(pilot, lambda: app.view_epoch == 11)
         await pilot.press("left_curly_bracket")  # back to epoch 1, then continue from there
+        await wait_for(pilot, lambda: app.view_epoch == 1)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.latest.generation == 1 and epoch(app) == 2)
-        assert len(app.latest.history) == 3  # epochs 0, 1 and the new 2
-        assert app.runner.history.epochs() == [0, 1, 2]
+        assert [s.epoch for s in app.live.log.iter_stats()] == [0, 1, 2]  # epochs 0, 1 and the new 2
+        await pilot.press("left_curly_bracket")
+        await wait_for(pilot, lambda: app.view_epoch == 0)
 
 
 async def test_i_opens_the_inspector_on_a_training_sample():
@@ -261,10 +269,14 @@ async def test_i_opens_the_inspector_on_a_training_sample():
         trace = app.screen.trace
         assert trace.complete and len(trace.x) == 1
         assert np.array_equal(trace.x[0], app.session.trainer.x_train[0])
-        before = app.runner.trainer.net.params.copy()
+        before = app.latest.snapshot
         await pilot.press("escape")
         assert not isinstance(app.screen, InspectorScreen)
-        assert np.array_equal(before, app.runner.trainer.net.params)  # inspecting changes nothing
+        await pilot.press("b")  # one mini-batch after the inspection equals one from the start
+        await wait_for(pilot, lambda: app.latest.snapshot.steps == 1)
+        twin = build_session(merge({"paused": True})).trainer
+        twin.step_batch()
+        assert before.steps == 0 and all(np.array_equal(a, b) for a, b in zip(app.latest.snapshot.W, twin.net.W))
 
 
 async def test_p_steps_phases_and_completing_them_equals_pressing_b():
@@ -302,14 +314,14 @@ async def test_less_than_slows_training_down_and_greater_than_speeds_it_up():
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(5):
             await pilot.press("less_than_sign")  # 100, 30, 10, 3, 1 epochs/s
-        assert app.runner.max_rate == 1
+        assert app.live.max_rate == 1
         await wait_for(pilot, lambda: epoch(app) >= 1)
         start, began = epoch(app), time.monotonic()
         while time.monotonic() - began < 0.5:
             await pilot.pause(0.05)
         assert epoch(app) - start <= 2  # at 1 epoch/s, at most one or two epochs in half a second
         await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign")
-        assert app.runner.max_rate is None
+        assert app.live.max_rate is None
         await wait_for(pilot, lambda: epoch(app) > start + 20)
 
 
@@ -333,16 +345,16 @@ async def test_at_full_speed_updates_wait_for_the_paced_frame_but_keys_are_answe
         await pilot.press("space")
         await wait_for(pilot, lambda: app.state == "paused")
         await pilot.pause()
-        assert frames and frames[-1] == epoch(app) == app.runner.trainer.epoch
+        assert frames and frames[-1] == epoch(app)
         assert f"epoch {epoch(app):,}" in status_text(app)
 
 
-async def test_at_full_speed_the_training_thread_publishes_twice_a_frame():
+async def test_at_full_speed_the_training_process_publishes_twice_a_frame():
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.pacer.interval = lambda full_speed: 1.0 if full_speed else 0.25
-        await wait_for(pilot, lambda: app._drawn and app.runner.min_interval == 0.5)  # not 5 a second
+        await wait_for(pilot, lambda: app._drawn and app._publish_interval == 0.5)
         await pilot.press("space")
         await wait_for(pilot, lambda: app.state == "paused")
         await pilot.press("s")
-        await wait_for(pilot, lambda: app.runner.min_interval == 0.125)
+        await wait_for(pilot, lambda: app._publish_interval == 0.125)

@@ -40,7 +40,17 @@ def test_at_full_speed_frames_are_spaced_by_their_cpu_cost_over_the_budget():
     pacer.frame()
     assert pacer.cost == pytest.approx(0.02)
     assert pacer.interval(full_speed=True) == pytest.approx(0.02 / 0.05)
-    assert pacer.interval(full_speed=False) == pytest.approx(0.25)  # paused or slowed: no budget
+    assert pacer.interval(full_speed=False) == pytest.approx(0.02 / 0.05)  # paused or slowed: the same budget
+
+
+def test_at_full_speed_frames_come_at_most_every_full_speed_interval():
+    clocks = Clocks()
+    pacer = clocks.pacer(min_interval=0.05, max_interval=0.5, budget=0.5, full_speed_interval=0.1)
+    pacer.frame()
+    clocks.advance(0.1, 0.004)  # cheap frames
+    pacer.frame()
+    assert pacer.interval(full_speed=True) == pytest.approx(0.1)
+    assert pacer.interval(full_speed=False) == pytest.approx(0.05)
 
 
 def test_the_interval_stays_between_its_bounds_and_follows_the_cost_smoothly():

@@ -10,13 +10,13 @@ from nntui.engine.model_file import ModelFileError, atomic_write, load_model, sa
 from nntui.engine.network import INITS, Forward, Network
 from nntui.engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from nntui.engine.regularization import REGULARIZERS
-from nntui.engine.schedules import SCHEDULES, Schedule, StopRule, make_schedule
+from nntui.engine.schedules import SCHEDULES, Schedule, make_schedule
 from nntui.engine.trainer import Checkpoint, EpochStats, Snapshot, Trainer
 
 __all__ = [
     "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "INITS", "LOSSES", "OPTIMIZERS", "REGULARIZERS", "SCHEDULES",
     "Activation", "Checkpoint", "EpochStats", "Forward", "Loss", "ModelFileError", "Network",
-    "Optimizer", "Schedule", "Snapshot", "StopRule", "Trainer", "atomic_write", "decode_outputs",
+    "Optimizer", "Schedule", "Snapshot", "Trainer", "atomic_write", "decode_outputs",
     "encode_targets", "get_activation", "gradient_check", "load_model", "make_optimizer",
     "make_schedule", "save_model",
 ]

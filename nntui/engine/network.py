@@ -122,6 +122,11 @@ class Network:
         self.dW = split_flat(self.grad, w_shapes)
         self.db = split_flat(self.grad[self.n_weights :], b_shapes)
 
+    def __reduce__(self):
+        """Pickle as the layer sizes, activations and parameters: the views into ``params`` and
+        ``grad`` are made afresh by ``__init__`` (pickle would copy them apart)."""
+        return (_rebuilt, (self.sizes, self.hidden, self.output, self.dtype, self.params))
+
     @property
     def n_layers(self) -> int:
         """Number of weight layers L (hidden layers + the output layer)."""
@@ -229,3 +234,10 @@ class Network:
             delta = deltas[l - 1] = self.backward_layer(l, delta, fwd, ws, biases)
         self.backward_layer(0, delta, fwd, ws, biases)
         return deltas
+
+
+def _rebuilt(sizes: Sequence[int], hidden: Activation, output: Activation, dtype, params: Array) -> Network:
+    """A Network with these parameters (for unpickling)."""
+    net = Network(sizes, hidden, output, dtype)
+    net.params[...] = params
+    return net

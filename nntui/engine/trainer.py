@@ -46,6 +46,12 @@ class Snapshot:
     lr: float
     diverged: str | None  # why training stopped, or None
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled (sent from the training process): read-only again, as made."""
+        self.__dict__.update(state)
+        for a in (*self.W, *self.b):
+            a.setflags(write=False)
+
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -60,7 +66,7 @@ class Checkpoint:
     cursor: int
     lr: float  # the rate in use
     base_lr: float  # the rate the user set
-    n_history: int
+    stats: EpochStats  # the figures of the last epoch finished
 
 
 def _read_only(a: Array) -> Array:
@@ -94,6 +100,12 @@ class Trainer:
         rng: np.random.Generator | None = None,
         schedule: Schedule | None = None,
     ):
+        # What it was built from, to build it again when pickled (see __getstate__).
+        self._made_from = (
+            (net, loss, optimizer, x_train, y_train, x_test, y_test),
+            dict(task=task, lr=lr, batch_size=batch_size, shuffle=shuffle, reg=reg, reg_rate=reg_rate,
+                 rng=rng, schedule=schedule),
+        )
         self.net, self.loss, self.optimizer = net, loss, optimizer
         self.task, self.shuffle = task, shuffle
         self.schedule = schedule
@@ -130,7 +142,19 @@ class Trainer:
         self._cursor = 0  # index of the next batch's first sample in this epoch
         self._x_epoch, self._t_epoch = self.x_train, self.t_train
         self._lr = self.scheduled_rate()  # the rate in use (the schedule's, for epoch 0)
-        self.history: list[EpochStats] = [self.evaluate()]
+        self.stats: EpochStats = self.evaluate()  # the latest epoch's figures (the caller keeps the log)
+
+    def __getstate__(self) -> dict:
+        """Pickle as what it was built from plus a checkpoint: its arrays are views of one
+        another (weights into the flat parameters, batches into the workspace), which pickle
+        would copy apart; ``__setstate__`` builds them afresh and restores the checkpoint."""
+        return {"made_from": self._made_from, "checkpoint": self.checkpoint(), "diverged": self.diverged}
+
+    def __setstate__(self, state: dict) -> None:
+        args, kwargs = state["made_from"]
+        self.__init__(*args, **kwargs)
+        self.restore(state["checkpoint"])
+        self.diverged = state["diverged"]
 
     # ---------------------------------------------------------------- learning rate
     @property
@@ -202,9 +226,8 @@ class Trainer:
             return None
         self._cursor = 0
         self.epoch += 1
-        stats = self.evaluate()
-        self.history.append(stats)
-        return stats
+        self.stats = self.evaluate()
+        return self.stats
 
     def step_batch(self) -> EpochStats | None:
         """Train on one mini-batch; returns the epoch's stats if this batch completed an epoch.
@@ -281,7 +304,7 @@ class Trainer:
         n_w = self.net.n_weights
         W = tuple(_read_only(p) for p in split_flat(params[:n_w], [w.shape for w in self.net.W]))
         b = tuple(_read_only(p) for p in split_flat(params[n_w:], [bb.shape for bb in self.net.b]))
-        return Snapshot(self.epoch, self.steps, W, b, self.history[-1], self.lr, self.diverged)
+        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.diverged)
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to continue exactly from here."""
@@ -297,11 +320,11 @@ class Trainer:
             self._cursor,
             self.lr,
             self.base_lr,
-            len(self.history),
+            self.stats,
         )
 
     def restore(self, cp: Checkpoint) -> None:
-        """Go back (or forward) to a checkpoint; history after it is dropped."""
+        """Go back (or forward) to a checkpoint."""
         self.epoch, self.steps = cp.epoch, cp.steps
         self.base_lr, self._lr = cp.base_lr, cp.lr
         self.net.params[...] = cp.params
@@ -312,7 +335,7 @@ class Trainer:
             self._x_epoch, self._t_epoch = self.x_train[self._order], self.t_train[self._order]
         else:
             self._x_epoch, self._t_epoch = self.x_train, self.t_train
-        del self.history[cp.n_history :]
+        self.stats = cp.stats
         self.diverged = None
         if not np.isfinite(self.net.params).all():
             self._diverge()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 from typing import Iterable
 
@@ -19,8 +21,10 @@ from textual.widgets import Footer, Static
 from nntui.datasets import DATASETS
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS
 from nntui.engine import atomic_write, save_model
-from nntui.engine.inspect import check_gradients, layer_indices, targets, trace_params
+from nntui.engine.inspect import check_gradients, layer_indices, trace_params
 from nntui.export import write_metrics
+from nntui.live.process import ChildExited, LiveTraining
+from nntui.live.protocol import EpochView, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
 from nntui.settings import Settings, merge, next_learning_rate
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
@@ -29,20 +33,20 @@ from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
-from nntui.tui.messages import TraceReady, TrainingUpdate
+from nntui.tui.messages import LiveMessage, TrainingUpdate
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.network_view import NetworkView
 from nntui.tui.pacer import FramePacer
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm, needs_reset
-from nntui.tui.runner import Runner, Update
 from nntui.tui.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
-FRAME_INTERVAL = 0.25  # at least this many seconds between redraws of the heavy panels while training
-UI_BUDGET = 0.02  # at full speed, frames are spaced so that drawing takes about this share of the time
-MAX_FRAME_INTERVAL = 1.5  # … but never further apart than this
+FRAME_INTERVAL = 1 / 20  # seconds between redraws while training at a chosen pace, paused or stepped
+FULL_SPEED_INTERVAL = 1 / 10  # … and while training flat out
+UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this share of the UI process's core
+MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
 N_DIGITS = 12  # test digits shown for the digits dataset
 
 CYCLES = {
@@ -53,7 +57,7 @@ CYCLES = {
 
 
 class NNTuiApp(App):
-    """Train a network in a background thread and draw what it learns."""
+    """Train a network in a child process and draw what it learns."""
 
     CSS_PATH = "app.tcss"
     TITLE = "nntui"
@@ -73,6 +77,7 @@ class NNTuiApp(App):
         Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         # In the help screen and the command palette:
         Binding("right", "right", "Step", show=False),
         Binding("left", "move_probe(-1, 0)", "Probe left", show=False),
@@ -97,7 +102,7 @@ class NNTuiApp(App):
         Binding("escape", "clear_selection", "Output", show=False),
     ]
 
-    state: reactive[str] = reactive("paused")  # running | paused | diverged
+    state: reactive[str] = reactive("paused")  # running | paused | diverged | failed
     show_test: reactive[bool] = reactive(True)
     probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
     view_epoch: reactive[int | None] = reactive(None)  # rewinding: the past epoch shown; None: live
@@ -108,11 +113,15 @@ class NNTuiApp(App):
         self.settings: Settings = session.settings
         self._start_weights = weights  # --load: what reset goes back to
         self.view = self._make_view(session)
-        self.runner = self._make_runner(session.trainer, running=not session.settings.paused)
+        self.live: LiveTraining | None = None  # started on mount
         self.latest: Update | None = None
-        self.generation = 0  # the runner's generation the UI expects: older updates are stale
+        self.generation = 0  # the training generation the UI expects: older updates are stale
+        self.failure: str | None = None  # why the training process ended, if it did
         self.selected: tuple[int, int] | None = None
-        self.pacer = FramePacer(FRAME_INTERVAL, MAX_FRAME_INTERVAL, budget=UI_BUDGET)
+        self.pacer = FramePacer(FRAME_INTERVAL, MAX_FRAME_INTERVAL, UI_BUDGET, FULL_SPEED_INTERVAL)
+        self._publish_interval = 0.0  # what the training process was last asked for
+        self._viewed: EpochView | None = None  # the recorded epoch shown while rewinding
+        self._titles: dict[int, str] = {}  # inspector titles of the traces asked for
         self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
         self._frame_timer = None
         self._sample = -1  # the training sample the inspector showed last
@@ -142,11 +151,34 @@ class NNTuiApp(App):
         self.digits.border_title = "test digits and predictions"
         self._configure_panels()
         self._check_size()
-        self.run_worker(self.runner.run, name="training", group="training", thread=True, exit_on_error=True)
+        self.live = LiveTraining(
+            self.session.trainer,
+            stop_rule(self.settings),
+            running=not self.settings.paused,
+            history_bytes=self.settings.history_mb * 2**20,
+            on_update=lambda: self.post_message(TrainingUpdate()),
+            on_message=lambda message: self.post_message(LiveMessage(message)),
+        )
+
+        self._handle_signals(True)
 
     def on_unmount(self) -> None:
-        self.runner.stop()
-        self.runner.finished.wait(timeout=5)
+        self._handle_signals(False)
+        if self.live is not None:
+            self.live.close()
+
+    def _handle_signals(self, on: bool) -> None:
+        """SIGTERM and SIGHUP (a closed terminal or SSH session) quit like q: the training process
+        ends and the terminal is restored; exit code 128 + the signal's number."""
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                if on:
+                    loop.add_signal_handler(sig, lambda sig=sig: self.exit(return_code=128 + sig))
+                else:
+                    loop.remove_signal_handler(sig)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):  # not the main thread, or no such signal
+            pass
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size)
@@ -161,14 +193,6 @@ class NNTuiApp(App):
     def _make_view(self, session: Session) -> NetworkView:
         return NetworkView(session.net.sizes, session.settings.activation, session.output, session.dataset)
 
-    def _make_runner(self, trainer, running: bool) -> Runner:
-        return Runner(
-            trainer,
-            lambda update: self.post_message(TrainingUpdate(update)),
-            running=running,
-            stop=stop_rule(self.settings),
-        )
-
     def _use_session(self, session: Session, note: str) -> None:
         """Swap in a freshly built session (reset, new data, cycled option)."""
         self.session, self.settings = session, session.settings
@@ -177,12 +201,13 @@ class NNTuiApp(App):
             self.pop_screen()  # it explained the old network
         self.latest = None  # nothing is drawn until the new trainer's first update
         self._drawn = False
+        self.failure = None
         self.generation += 1
         self.selected = self.diagram.selected = None
         self.probe = None
         self.view_epoch = None
         self._configure_panels()
-        self.runner.replace(session.trainer, stop_rule(session.settings))
+        self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation)
         self.notify(note, timeout=3)
 
     def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None) -> None:
@@ -227,10 +252,10 @@ class NNTuiApp(App):
             heatmap.set_evaluator(self.view.field, kind, data.bounds)
             heatmap.border_title = "output over the input plane"
 
-    # ------------------------------------------------------------------ updates from the training thread
+    # ------------------------------------------------------------------ updates from the training process
     def on_training_update(self, message: TrainingUpdate) -> None:
-        update = message.update
-        if update.generation != self.generation:
+        update = self.live.take()
+        if update is None or update.generation != self.generation:
             return  # from a trainer that has since been replaced (or rewound)
         self.latest = update
         snap = update.snapshot
@@ -250,7 +275,21 @@ class NNTuiApp(App):
 
     def _full_speed(self, update: Update) -> bool:
         """Is training running flat out (not paused, not slowed down with <)?"""
-        return update.running and self.runner.max_rate is None
+        return update.running and self.live.max_rate is None
+
+    def on_live_message(self, message: LiveMessage) -> None:
+        """A trace for the inspector, a recorded epoch to show, or the training process's end."""
+        what = message.message
+        if isinstance(what, TraceReply):
+            self._show_trace(what.trace, self._titles.pop(what.request, "training step"))
+        elif isinstance(what, EpochView):
+            self._show_view(what)
+        elif isinstance(what, ChildExited):
+            reason = what.failure.message if what.failure else f"exit code {what.exitcode}"
+            self.failure = f"training stopped: {reason} (r starts it again)"
+            self.state = "failed"
+            self._update_status()
+            self.notify(self.failure, severity="error", timeout=10)
 
     def watch_state(self, old: str, new: str) -> None:
         if new == "diverged" and self.latest is not None:
@@ -262,10 +301,11 @@ class NNTuiApp(App):
             return
         snap = update.snapshot
         epoch, stats = snap.epoch, snap.stats
-        message = snap.diverged or (update.stopped and f"stopped: {update.stopped} (space goes on, without the stop rules)")
-        if self.view_epoch is not None:
-            epoch = self.view_epoch
-            stats = next((s for s in reversed(update.history) if s.epoch == epoch), stats)
+        message = self.failure or snap.diverged or (
+            update.stopped and f"stopped: {update.stopped} (space goes on, without the stop rules)"
+        )
+        if self.view_epoch is not None and self._viewed is not None:
+            epoch, stats = self.view_epoch, self._viewed.stats
             message = (
                 f"rewound to epoch {epoch} of {snap.epoch}: [ ] {{ }} move, End goes back to live, "
                 f"space or s continues training from here (the later epochs are dropped)"
@@ -291,13 +331,15 @@ class NNTuiApp(App):
             return
         self.pacer.frame()
         full_speed = self._full_speed(update)
-        # Updates are copied by the training thread and read here: two per frame are plenty.
-        self.runner.min_interval = self.pacer.interval(full_speed) / 2
+        # Two updates per frame are plenty (the figures of every epoch come with them).
+        interval = round(self.pacer.interval(full_speed) / 2, 3)
+        if interval != self._publish_interval:
+            self._publish_interval = interval
+            self.live.set_publish_interval(interval)
         self._update_status()
         data = self.session.dataset
-        checkpoint = None if self.view_epoch is None else self.runner.history.get(self.view_epoch)
-        if checkpoint is not None:
-            self.view.load_params(checkpoint.params)
+        if self.view_epoch is not None and self._viewed is not None:
+            self.view.load_params(self._viewed.params)
         else:
             self.view.load(update.snapshot)
         diagram = self.diagram
@@ -305,7 +347,7 @@ class NNTuiApp(App):
         self._drawn = True
         self._show_probe()
         # Flat out, the plot (the costliest panel) keeps to its own slower rate; else it follows every frame.
-        self.plot.set_history(update.history, data.task == "classification", now=not full_speed)
+        self.plot.set_log(self.live.log, data.task == "classification", now=not full_speed)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
@@ -324,25 +366,25 @@ class NNTuiApp(App):
             self.notify("The run diverged: lower the learning rate (-) and reset (r).", severity="warning")
             return
         if self._continue_from_view():
-            self.runner.resume()
+            self.live.resume()
         else:
-            self.runner.toggle()
+            self.live.toggle()
 
     def action_step_epoch(self) -> None:
         """Train exactly one epoch (pauses first if running)."""
         if self.state == "running":
-            self.runner.pause()
+            self.live.pause()
         else:
             self._continue_from_view()
-            self.runner.step_epoch()
+            self.live.step_epoch()
 
     def action_step_batch(self) -> None:
         """Train exactly one mini-batch (pauses first if running)."""
         if self.state == "running":
-            self.runner.pause()
+            self.live.pause()
         else:
             self._continue_from_view()
-            self.runner.step_batch()
+            self.live.step_batch()
 
     # ------------------------------------------------------------------ rewind
     def action_rewind(self, delta: int) -> None:
@@ -350,10 +392,21 @@ class NNTuiApp(App):
         if self.latest is None:
             return
         if self.state == "running":
-            self.runner.pause()
-        live = self.latest.snapshot.epoch
-        target = self.runner.history.step(live if self.view_epoch is None else self.view_epoch, delta)
-        self.view_epoch = None if target is None or target >= live else target
+            self.live.pause()
+        shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        self.live.request("view", shown, delta)
+
+    def _show_view(self, view: EpochView) -> None:
+        """The training process sent the recorded epoch asked for: show it (or live, if it is the latest)."""
+        if view.generation != self.generation or self.latest is None:
+            return
+        if view.epoch is None or view.epoch >= self.latest.snapshot.epoch:
+            self.view_epoch = None
+            return
+        self._viewed = view
+        if self.view_epoch == view.epoch:
+            self._draw()
+        self.view_epoch = view.epoch
 
     def action_live(self) -> None:
         """Back to the latest epoch after rewinding."""
@@ -371,7 +424,7 @@ class NNTuiApp(App):
             return False
         dropped = self.latest.snapshot.epoch - epoch
         self.generation += 1
-        self.runner.rewind(epoch)
+        self.live.rewind(epoch, self.generation)
         self.view_epoch = None
         self.notify(f"continuing from epoch {epoch}: the {dropped} later epochs were dropped")
         return True
@@ -383,7 +436,7 @@ class NNTuiApp(App):
         """A new learning rate, applied from the next mini-batch on; nothing is reset."""
         self.settings = self.settings.replace(lr=lr)
         self.session.settings = self.settings
-        self.runner.set_lr(lr)
+        self.live.set_lr(lr)
 
     def action_lr_up(self) -> None:
         """Raise the learning rate one step along the ladder (no reset)."""
@@ -476,9 +529,9 @@ class NNTuiApp(App):
 
     def action_speed(self, direction: int) -> None:
         """Train slower (<) or faster (>): 1, 3, 10, 30, 100 epochs/s or full speed."""
-        i = SPEEDS.index(self.runner.max_rate) if self.runner.max_rate in SPEEDS else len(SPEEDS) - 1
+        i = SPEEDS.index(self.live.max_rate) if self.live.max_rate in SPEEDS else len(SPEEDS) - 1
         rate = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
-        self.runner.set_speed(rate)
+        self.live.set_speed(rate)
         self.notify(f"speed: {'full' if rate is None else f'{rate} epochs/s'}", timeout=2)
 
     def action_toggle_log(self) -> None:
@@ -507,31 +560,24 @@ class NNTuiApp(App):
         """Trace one training step on one training sample (the next one each time)."""
         if self.latest is None:
             return
-        self.runner.pause()
+        self.live.pause()
         data = self.session.dataset
         self._sample = (self._sample + 1) % data.n_train
         k = self._sample
         title = f"training sample #{k} (label {data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]})"
-        self.runner.inspect(
-            lambda trainer: (trainer.x_train[k : k + 1], trainer.t_train[k : k + 1]),
-            lambda trace: self.post_message(TraceReady(trace, title)),
-        )
+        self._titles[self.live.request("inspect", k)] = title
 
     def action_inspect_probe(self) -> None:
         """Trace one training step on the probe point, labelled like its nearest training point."""
         if self.probe is None or self.latest is None:
             return
-        self.runner.pause()
+        self.live.pause()
         data = self.session.dataset
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
         title = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}), labelled as its nearest training point"
-        x = data.inputs(point)
-        self.runner.inspect(
-            lambda trainer: (x.astype(trainer.net.dtype), targets(trainer, label)),
-            lambda trace: self.post_message(TraceReady(trace, title)),
-        )
+        self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
         """One phase of the current mini-batch: forward → loss → backward (a layer) → update."""
@@ -540,12 +586,12 @@ class NNTuiApp(App):
         self._continue_from_view()
         epoch, batch = self.latest.snapshot.epoch, self.latest.batch_in_epoch
         title = f"phase stepping: mini-batch {batch + 1} of {self.latest.n_batches}, epoch {epoch + 1}"
-        self.runner.phase(lambda trace: self.post_message(TraceReady(trace, title)))
+        self._titles[self.live.request("phase")] = title
 
-    def on_trace_ready(self, message: TraceReady) -> None:
-        trace = message.trace
+    def _show_trace(self, trace, title: str) -> None:
+        """Open the inspector on a traced step (or show it in the open one)."""
         if isinstance(self.screen, InspectorScreen):
-            self.screen.inspector_title = message.title
+            self.screen.inspector_title = title
             self.screen.show_trace(trace)
             return
         session = self.session
@@ -555,7 +601,7 @@ class NNTuiApp(App):
             indices = layer_indices(session.net, layer)[:12]
             return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
 
-        screen = InspectorScreen(trace, session.net.sizes, session.dataset.features, message.title, gradcheck)
+        screen = InspectorScreen(trace, session.net.sizes, session.dataset.features, title, gradcheck)
         self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
 
     def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
@@ -602,7 +648,7 @@ class NNTuiApp(App):
         """Export the metrics history (.csv or .jsonl), then a screenshot (.svg)."""
         if self.latest is None:
             return
-        history = self.latest.history
+        history = list(self.live.log.iter_stats())
         screenshot = self.export_screenshot()
 
         def save_svg(path: str | None) -> None:
@@ -645,7 +691,6 @@ class NNTuiApp(App):
 
     async def action_quit(self) -> None:
         """Stop training and quit."""
-        self.runner.stop()
         self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

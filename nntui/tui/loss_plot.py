@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
 from nntui.engine.trainer import EpochStats
+from nntui.live.metrics import COL, MetricsLog
 from nntui.tui.colors import CLASS_COLORS, NEGATIVE, NEUTRAL, POSITIVE, no_color
 
 Array = np.ndarray
@@ -23,7 +24,7 @@ TEST_COLOR = NEGATIVE  # orange
 LR_COLOR = CLASS_COLORS[4]  # purple: not used for anything else in this panel
 MAX_LR_MARKS = 8  # more learning-rate changes than this (a schedule): plot the rate as a line
 MARKER_COLOR = CLASS_COLORS[2]  # green: the epoch being viewed while rewinding
-MIN_INTERVAL = 4.0  # seconds between redraws while history keeps arriving, unless told to draw now
+MIN_INTERVAL = 0.25  # seconds between redraws while epochs keep arriving, unless told to draw now
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
 LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
 
@@ -56,16 +57,6 @@ def lr_change_epochs(history: Sequence[EpochStats]) -> list[int]:
     ]
 
 
-def _same(a: EpochStats, b: EpochStats | None) -> bool:
-    """True when b is a, or an equal copy of it (the history was copied, not replaced)."""
-    return a is b or a == b
-
-
-def _as_float(v: float | None) -> float:
-    """None (no test set / regression) becomes NaN so it is dropped like a diverged value."""
-    return math.nan if v is None else float(v)
-
-
 class LossPlot(PlotextPlot):
     """Train/test loss per epoch, accuracy on a right axis (classification), learning-rate marks."""
 
@@ -83,7 +74,7 @@ class LossPlot(PlotextPlot):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.build_count = 0  # plotext builds so far (for tests and profiling)
         self.last_build_seconds = 0.0  # time of the latest data + build + ANSI parse
-        self._pending: Sequence[EpochStats] = ()
+        self._pending: MetricsLog | None = None
         self._classification = True
         self._dirty = False
         self._timer: Timer | None = None
@@ -94,15 +85,19 @@ class LossPlot(PlotextPlot):
         self._reset_arrays()
 
     # ------------------------------------------------------------------ data
-    def set_history(self, history: Sequence[EpochStats], classification: bool, now: bool = False) -> None:
-        """Store the history and redraw with it, at most once per MIN_INTERVAL unless ``now``."""
-        self._pending = history
+    def set_log(self, log: MetricsLog, classification: bool, now: bool = False) -> None:
+        """Draw this log's figures, at most once per MIN_INTERVAL unless ``now``."""
+        self._pending = log
         self._classification = bool(classification)
         self._dirty = True
         if now:
             self.flush()
         else:
             self._schedule()
+
+    def set_history(self, history: Sequence[EpochStats], classification: bool, now: bool = False) -> None:
+        """Draw these epochs' figures (as ``set_log``)."""
+        self.set_log(MetricsLog.of(history), classification, now)
 
     def flush(self) -> None:
         """Apply pending history now (ignoring the throttle); the redraw happens on the next frame."""
@@ -151,40 +146,22 @@ class LossPlot(PlotextPlot):
 
     def _reset_arrays(self) -> None:
         """Forget all ingested epochs."""
-        self._epoch = np.empty(0)
-        self._train_loss = np.empty(0)
-        self._test_loss = np.empty(0)
-        self._train_acc = np.empty(0)
-        self._test_acc = np.empty(0)
-        self._lr = np.empty(0)
-        self._last_item: EpochStats | None = None
+        self._epoch = self._train_loss = self._test_loss = np.empty(0)
+        self._train_acc = self._test_acc = self._lr = np.empty(0)
+        self._seen: tuple[int, int] | None = None  # (id, version) of the log last copied
 
-    def _ingest(self, history: Sequence[EpochStats]) -> bool:
-        """Append only the epochs not seen yet; start over if the history was replaced (reset).
-        Returns whether anything changed."""
-        n_old = len(self._epoch)
-        reset = bool(n_old) and (len(history) < n_old or not _same(history[n_old - 1], self._last_item))
-        if reset:
-            self._reset_arrays()
-            n_old = 0
-        new = list(history[n_old:])
-        if not new:
-            return reset
-        cols = np.array(
-            [
-                (s.epoch, _as_float(s.train_loss), _as_float(s.test_loss),
-                 _as_float(s.train_acc), _as_float(s.test_acc), _as_float(s.lr))
-                for s in new
-            ],
-            dtype=np.float64,
-        ).reshape(-1, 6)
-        self._epoch = np.concatenate([self._epoch, cols[:, 0]])
-        self._train_loss = np.concatenate([self._train_loss, cols[:, 1]])
-        self._test_loss = np.concatenate([self._test_loss, cols[:, 2]])
-        self._train_acc = np.concatenate([self._train_acc, cols[:, 3]])
-        self._test_acc = np.concatenate([self._test_acc, cols[:, 4]])
-        self._lr = np.concatenate([self._lr, cols[:, 5]])
-        self._last_item = new[-1]
+    def _ingest(self, log: MetricsLog | None) -> bool:
+        """Copy the log's columns, if it changed since the last copy; returns whether it did."""
+        if log is None or self._seen == (id(log), log.version):
+            return False
+        self._seen = (id(log), log.version)
+        table = log.table()
+        self._epoch = table[:, COL["epoch"]]
+        self._train_loss = table[:, COL["train_loss"]]
+        self._test_loss = table[:, COL["test_loss"]]
+        self._train_acc = table[:, COL["train_acc"]]
+        self._test_acc = table[:, COL["test_acc"]]
+        self._lr = table[:, COL["lr"]]
         return True
 
     # --------------------------------------------------------------- drawing

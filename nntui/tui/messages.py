@@ -1,29 +1,22 @@
-"""Messages between the training thread and the UI."""
+"""Messages from the training process to the UI."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
-from nntui.engine.inspect import Trace
-from nntui.tui.runner import Update
-
 
 class TrainingUpdate(Message):
-    """A new snapshot from the training thread.  Consecutive updates coalesce: only the
-    newest waiting one is handled, so the UI never falls behind however fast training runs."""
-
-    def __init__(self, update: Update) -> None:
-        super().__init__()
-        self.update = update
+    """A new update waits in ``LiveTraining`` (``take`` it).  Consecutive ones coalesce, and the
+    reader posts one only after the last was taken: the UI never falls behind, however fast
+    training runs."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrainingUpdate)
 
 
-class TraceReady(Message):
-    """A traced training step for the inspector: a phase of phase stepping, or chosen samples."""
+class LiveMessage(Message):
+    """Anything else from the training process: a trace, a recorded epoch, its end."""
 
-    def __init__(self, trace: Trace, title: str) -> None:
+    def __init__(self, message: object) -> None:
         super().__init__()
-        self.trace = trace
-        self.title = title
+        self.message = message

@@ -1,13 +1,13 @@
-"""How often to redraw while training runs at full speed.
+"""How often to redraw while training.
 
-The training thread and the UI thread share Python's global interpreter lock: every
-millisecond the UI spends drawing is a millisecond training waits.  So while training runs
-flat out, frames are spaced so that the UI thread's CPU time stays near a small share of
-the wall time (``budget``): a frame that cost 20 ms of CPU, all told (the panels, Textual's
-compositor, the messages since the last frame), is followed by the next one after
-20 ms / 0.05 = 0.4 s.  A slower machine or a larger terminal gets fewer frames (down to
-one every ``max_interval``) instead of slower training.  Paused, stepped or slowed down,
-training does not compete for the CPU, and frames come every ``min_interval``.
+Training runs in a process of its own, so drawing never slows it down; but the UI process has
+one core too, and a frame that costs more than the time between frames would make the UI fall
+behind its keys.  So frames are spaced so that drawing takes at most ``budget`` of the UI
+thread's wall time: a frame that cost 20 ms of CPU, all told (the panels, Textual's compositor,
+the messages since the last frame), is followed by the next one after at least 20 ms / 0.5 =
+40 ms.  While training runs flat out the picture changes with every frame, so frames come at
+most every ``full_speed_interval``; slowed down, paused or stepped, every ``min_interval``.
+A slow machine or a huge terminal gets fewer frames (down to one every ``max_interval``).
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ class FramePacer:
 
     def __init__(
         self,
-        min_interval: float = 0.25,
-        max_interval: float = 1.0,
-        budget: float = 0.05,
+        min_interval: float = 0.05,
+        max_interval: float = 0.5,
+        budget: float = 0.5,
+        full_speed_interval: float | None = None,  # default: min_interval
         clock: Callable[[], float] = time.monotonic,
         cpu_clock: Callable[[], float] = time.thread_time,  # CPU time of the thread that draws
     ):
         self.min_interval, self.max_interval, self.budget = min_interval, max_interval, budget
+        self.full_speed_interval = min_interval if full_speed_interval is None else full_speed_interval
         self._clock, self._cpu_clock = clock, cpu_clock
         self._last_frame = -float("inf")
         self._last_cpu = 0.0
@@ -43,9 +45,8 @@ class FramePacer:
 
     def interval(self, full_speed: bool) -> float:
         """Seconds from one frame to the next."""
-        if not full_speed:
-            return self.min_interval
-        return min(self.max_interval, max(self.min_interval, self.cost / self.budget))
+        shortest = self.full_speed_interval if full_speed else self.min_interval
+        return min(self.max_interval, max(shortest, self.cost / self.budget))
 
     def wait(self, full_speed: bool) -> float:
         """Seconds until the next frame is due (0 or less: now)."""

@@ -13,9 +13,11 @@ from textual.widgets import Static
 from nntui.engine.trainer import EpochStats
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color
 
-STATES = ("running", "paused", "diverged", "rewound")
-STATE_STYLE = {"running": "bold green", "paused": "bold yellow", "diverged": "bold red", "rewound": "bold magenta"}
-STATE_ICON = {"running": "▶", "paused": "⏸", "diverged": "✖", "rewound": "⏪"}
+STATES = ("running", "paused", "diverged", "rewound", "failed")
+STATE_STYLE = {
+    "running": "bold green", "paused": "bold yellow", "diverged": "bold red", "rewound": "bold magenta", "failed": "bold red",
+}
+STATE_ICON = {"running": "▶", "paused": "⏸", "diverged": "✖", "rewound": "⏪", "failed": "✖"}
 SEPARATOR = "  "
 FALLBACK_WIDTH = 80  # used before the first layout, when the widget has no size yet
 
@@ -148,7 +150,7 @@ class StatusBar(Static):
         first, rest = _fit(segments, width)
         lines = [_join([s.text for s in first])]
         if message:
-            style = "bold red" if state == "diverged" else "italic"
+            style = "bold red" if state in ("diverged", "failed") else "italic"
             second = Text(message, style=style)
         else:
             second, _ = _fit(rest, width)

@@ -1,0 +1,61 @@
+"""What the training process and the UI say to each other.
+
+Down, from the UI: commands, each a method name of ``Runner.COMMANDS`` with its arguments,
+run between two mini-batches.  Up, from the training process: ``Update`` (the weights and
+figures, now and then), and answers to requests (``TraceReply``, ``EpochView``), and
+``Failure`` when training raised.  Everything is plain data, pickled over a pipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nntui.engine import EpochStats, Snapshot
+from nntui.engine.inspect import Trace
+
+
+@dataclass(frozen=True)
+class Update:
+    """The run as it stands: a snapshot, the epochs finished since the last update, the state."""
+
+    snapshot: Snapshot
+    # (n, columns) the figures of the epochs finished since the last update, as
+    # ``nntui.live.metrics.stats_rows``.  After a rewind or a new trainer the first row is
+    # the epoch training goes on from: a log drops what it holds from that epoch on.
+    epochs: np.ndarray
+    running: bool
+    epochs_per_second: float
+    batch_in_epoch: int  # batches done in the current epoch
+    n_batches: int  # batches per epoch
+    generation: int  # bumped whenever the trainer is replaced or rewound
+    stopped: str | None  # why a stop rule paused training, or None
+    periodic: bool = False  # sent on the clock while training; else in answer to a command or a change of state
+
+
+@dataclass(frozen=True)
+class TraceReply:
+    """A traced training step, for the inspector (phase stepping, or chosen samples)."""
+
+    request: int
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class EpochView:
+    """A recorded epoch's weights and figures, to show while rewinding (None: nothing recorded)."""
+
+    request: int
+    generation: int
+    epoch: int | None
+    params: np.ndarray | None = None
+    stats: EpochStats | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Training raised: the error in one line, and the traceback for the log."""
+
+    message: str
+    traceback: str
