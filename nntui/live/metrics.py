@@ -2,11 +2,10 @@
 
 ``stats_rows`` packs ``EpochStats`` into rows of floats, which is how they travel from the
 training process to the UI (only the epochs finished since the last update, never the whole
-run).  ``MetricsLog`` keeps them: a float64 table of at most ``capacity`` rows.  When it fills,
-its older three quarters are thinned: each group of four rows keeps the two with the lowest
-and highest train loss, in epoch order, so a curve drawn through what is left still reaches
-every dip and spike.  The newest rows always stay whole.  ``MetricsWriter`` streams every
-epoch to a ``--metrics`` file as it comes.
+run).  ``MetricsLog`` keeps them in a float64 table of at most ``capacity`` rows, whatever
+the run's length: a long run is kept as buckets of epochs, each the epochs of lowest and
+highest train loss in it, so that a curve drawn through them still reaches every dip and spike.
+``MetricsWriter`` streams every epoch to a ``--metrics`` file as it comes.
 
 A row is: epoch, flags, train_loss, test_loss, train_acc, test_acc, penalty, lr, then one
 gradient norm per layer.  ``flags`` says which of the optional figures are present (a value
@@ -72,17 +71,29 @@ def _nan(v: float | None) -> float:
 
 # ------------------------------------------------------------------ the log
 class MetricsLog:
-    """Every epoch's figures so far, thinned when long; safe to extend on one thread and read on another."""
+    """Every epoch's figures so far, in at most ``capacity`` rows; extended on one thread, read on another.
+
+    Rows stand for buckets of ``stride`` consecutive epochs, two rows a bucket (the epochs of
+    lowest and highest train loss in it, in epoch order), one while ``stride`` is 1.  When the
+    rows fill the capacity, neighbouring buckets merge and the stride doubles, so the whole run
+    is kept at one resolution, finer the shorter the run.  Of the bucket under way the log
+    keeps its lowest, highest and newest epoch: the newest epoch is always there.
+    """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY):
-        if capacity < 16:
-            raise ValueError("a metrics log holds at least 16 rows")
+        if capacity < 16 or capacity % 4:
+            raise ValueError("a metrics log holds a multiple of 4 rows, at least 16")
         self.capacity = capacity
         self.version = 0  # bumped by every change, so a reader can tell it has seen this state
-        self.thinned = False  # whether any rows were dropped to stay within capacity
-        self._rows = np.empty((capacity, N_FIXED))
-        self._n = 0
         self._lock = threading.Lock()
+        self._start(N_FIXED)
+
+    def _start(self, n_columns: int) -> None:
+        self.stride = 1  # epochs per bucket
+        self._rows = np.empty((self.capacity, n_columns))  # the finished buckets
+        self._n = 0
+        self._bucket = np.empty((0, n_columns))  # the bucket under way: its lowest, highest and newest epoch
+        self._in_bucket = 0  # epochs in it
 
     @classmethod
     def of(cls, stats: Sequence[EpochStats], capacity: int = DEFAULT_CAPACITY) -> MetricsLog:
@@ -92,7 +103,12 @@ class MetricsLog:
         return log
 
     def __len__(self) -> int:
-        return self._n
+        return self._n + len(self._bucket)
+
+    @property
+    def thinned(self) -> bool:
+        """Whether the log holds fewer rows than epochs (the stride grew)."""
+        return self.stride > 1
 
     def extend(self, rows: np.ndarray) -> None:
         """Append rows (``stats_rows``).  Rows whose first epoch is not after the last one held
@@ -100,55 +116,89 @@ class MetricsLog:
         if len(rows) == 0:
             return
         with self._lock:
-            n = self._n
             if rows.shape[1] != self._rows.shape[1]:  # another network: start afresh
-                self._rows, n = np.empty((self.capacity, rows.shape[1])), 0
-                self.thinned = False
-            elif n and rows[0, 0] <= self._rows[n - 1, 0]:
-                n = int(np.searchsorted(self._rows[:n, 0], rows[0, 0]))
-                if n == 0:
-                    self.thinned = False
-            for start in range(0, len(rows), self.capacity // 2):  # in pieces that always fit once thinned
-                piece = rows[start : start + self.capacity // 2]
-                if n + len(piece) > self.capacity:
-                    n = self._thin(n)
-                self._rows[n : n + len(piece)] = piece
-                n += len(piece)
-            self._n = n
+                self._start(rows.shape[1])
+            else:
+                self._drop_from(rows[0, 0])
+            i = 0
+            while i < len(rows):
+                k = min(len(rows) - i, self.stride - self._in_bucket)
+                self._bucket = _kept(np.concatenate([self._bucket, rows[i : i + k]]))
+                self._in_bucket += k
+                i += k
+                if self._in_bucket == self.stride:
+                    self._close_bucket()
             self.version += 1
 
-    def _thin(self, n: int) -> int:
-        """Halve the older three quarters of the n rows held (min and max train loss of each
-        four); returns the new count."""
-        old = (n - n // 4) // 4 * 4  # whole groups of four, from the start
-        groups = self._rows[:old].reshape(old // 4, 4, -1)
-        loss = groups[:, :, COL["train_loss"]]
-        finite = np.isfinite(loss)
-        lo = np.where(finite, loss, np.inf).argmin(axis=1)
-        hi = np.where(finite, loss, -np.inf).argmax(axis=1)
-        hi = np.where(hi == lo, np.where(lo == 3, 0, 3), hi)  # flat (or one finite value): keep two ends
-        first, second = np.minimum(lo, hi), np.maximum(lo, hi)
-        g = np.arange(len(groups))
-        kept = np.stack([groups[g, first], groups[g, second]], axis=1).reshape(old // 2, -1)
-        self._rows[: old // 2] = kept
-        self._rows[old // 2 : n - old // 2] = self._rows[old:n]
-        self.thinned = True
-        return n - old // 2
+    def _drop_from(self, epoch: float) -> None:
+        """Forget every epoch from ``epoch`` on (the bucket under way goes whole if it has any)."""
+        if len(self._bucket) and self._bucket[-1, 0] >= epoch:
+            self._bucket, self._in_bucket = self._bucket[:0], 0
+        if self._n and self._rows[self._n - 1, 0] >= epoch:
+            self._n = int(np.searchsorted(self._rows[: self._n, 0], epoch))
+        if self._n == 0 and self._in_bucket == 0:
+            self._start(self._rows.shape[1])
+
+    def _close_bucket(self) -> None:
+        """The bucket under way is full: keep its lowest and highest train loss; merge when full."""
+        kept = self._bucket if self.stride == 1 else _extremes(self._bucket[None])[0]
+        self._rows[self._n : self._n + len(kept)] = kept
+        self._n += len(kept)
+        self._bucket, self._in_bucket = self._bucket[:0], 0
+        if self._n + 2 > self.capacity:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Halve the rows: every four (two buckets; four epochs while the stride was 1) become one
+        bucket of two rows."""
+        n = self._n // 4 * 4
+        merged = _extremes(self._rows[:n].reshape(n // 4, 4, -1)).reshape(-1, self._rows.shape[1])
+        rest = self._rows[n : self._n].copy()  # an odd bucket left over at the end
+        self._rows[: len(merged)] = merged
+        self._rows[len(merged) : len(merged) + len(rest)] = rest
+        self._n = len(merged) + len(rest)
+        self.stride = 4 if self.stride == 1 else 2 * self.stride
 
     def table(self) -> np.ndarray:
         """A copy of the rows held, (n, 8 + layers), oldest first."""
         with self._lock:
-            return self._rows[: self._n].copy()
+            return np.concatenate([self._rows[: self._n], self._bucket])
 
     def last(self) -> EpochStats | None:
         """The newest epoch's figures, or None if the log is empty."""
         with self._lock:
+            if len(self._bucket):
+                return row_stats(self._bucket[-1])
             return row_stats(self._rows[self._n - 1]) if self._n else None
 
     def iter_stats(self) -> Iterator[EpochStats]:
         """Every epoch held, oldest first, as EpochStats."""
         for row in self.table():
             yield row_stats(row)
+
+
+def _kept(rows: np.ndarray) -> np.ndarray:
+    """Of consecutive rows, the ones a bucket keeps: lowest and highest train loss, and the newest."""
+    if len(rows) <= 3:
+        return rows
+    pair = _extremes(rows[None])[0]
+    newest = rows[-1:]
+    return pair if pair[-1, 0] == newest[0, 0] else np.concatenate([pair, newest])
+
+
+def _extremes(groups: np.ndarray) -> np.ndarray:
+    """(g, k, columns) → (g, m, columns): of each group of k rows, the rows of lowest and highest
+    train loss in their order (m = 2), or the row itself (k = 1, m = 1)."""
+    if groups.shape[1] == 1:
+        return groups
+    loss = groups[:, :, COL["train_loss"]]
+    finite = np.isfinite(loss)
+    lo = np.where(finite, loss, np.inf).argmin(axis=1)
+    hi = np.where(finite, loss, -np.inf).argmax(axis=1)
+    last = groups.shape[1] - 1
+    hi = np.where(hi == lo, np.where(lo == last, 0, last), hi)  # flat, or one finite value: keep an end too
+    g = np.arange(len(groups))
+    return np.stack([groups[g, np.minimum(lo, hi)], groups[g, np.maximum(lo, hi)]], axis=1)
 
 
 # ------------------------------------------------------------------ a metrics file, as the run goes

@@ -257,6 +257,8 @@ class LiveTraining:
         """Wait up to ``timeout`` seconds for the training process to end.  The reader and close
         both wait for it: only one of them at a time may reap it, or the other would think it
         still runs."""
-        mp.connection.wait([process.sentinel], timeout)
-        with self._reap_lock:
-            return not process.is_alive()
+        if not mp.connection.wait([process.sentinel], timeout):
+            return False
+        with self._reap_lock:  # its end is under way: join waits for it (it is a zombie within moments)
+            process.join()
+            return True

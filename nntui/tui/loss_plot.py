@@ -24,7 +24,7 @@ TEST_COLOR = NEGATIVE  # orange
 LR_COLOR = CLASS_COLORS[4]  # purple: not used for anything else in this panel
 MAX_LR_MARKS = 8  # more learning-rate changes than this (a schedule): plot the rate as a line
 MARKER_COLOR = CLASS_COLORS[2]  # green: the epoch being viewed while rewinding
-MIN_INTERVAL = 0.25  # seconds between redraws while epochs keep arriving, unless told to draw now
+MIN_INTERVAL = 0.2  # seconds between redraws while epochs keep arriving, unless told to draw now
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
 LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
 
