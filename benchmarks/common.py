@@ -103,6 +103,41 @@ def goal(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
+# ------------------------------------------------------------------------ processes
+def nntui_command() -> list[str]:
+    """The installed ``nntui`` script beside this Python, else ``python -m nntui``."""
+    script = Path(sys.executable).with_name("nntui")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "nntui"]
+
+
+def shorten(path: str) -> str:
+    """A path relative to the checkout when inside it."""
+    p = Path(path)
+    return str(p.relative_to(ROOT)) if p.is_absolute() and p.is_relative_to(ROOT) else path
+
+
+def status_kb(field: str, pid: int | str = "self") -> int | None:
+    """A field of /proc/PID/status in KiB (Linux: VmRSS, VmHWM, …), or None (no /proc, or no such process)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def cpu_seconds(pid: int | str = "self") -> float | None:
+    """CPU seconds a process has used so far (utime + stime of /proc/PID/stat), or None."""
+    try:
+        # Fields after the command name (which may hold spaces, in parentheses): state is
+        # field 3, utime 14 and stime 15.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[14 - 3]) + int(fields[15 - 3])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 # ------------------------------------------------------------------------ the machine
 def _busy_seconds() -> float | None:
     """CPU seconds all processes have used since boot (Linux /proc/stat), or None."""

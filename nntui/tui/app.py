@@ -285,7 +285,7 @@ class NNTuiApp(App):
         elif isinstance(what, EpochView):
             self._show_view(what)
         elif isinstance(what, ChildExited):
-            reason = what.failure.message if what.failure else f"exit code {what.exitcode}"
+            reason = what.failure.message if what.failure else _exit_reason(what.exitcode)
             self.failure = f"training stopped: {reason} (r starts it again)"
             self.state = "failed"
             self._update_status()
@@ -702,3 +702,13 @@ class NNTuiApp(App):
             method = getattr(self, f"action_{binding.action.split('(')[0]}")
             title = f"{binding.description} ({binding.key_display or binding.key.split(',')[0]})"
             yield SystemCommand(title, (method.__doc__ or "").strip(), lambda a=binding.action: self.run_action(a))
+
+
+def _exit_reason(exitcode: int | None) -> str:
+    """How a process ended, in words: 'exit code 1', 'killed by SIGKILL'."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            pass
+    return f"exit code {exitcode}"
