@@ -12,9 +12,13 @@ screen update shows its effect:
 
 Screen updates are caught by ``bench_tui.ScreenTap``, which also turns each one into escape
 sequences, as a terminal driver would; the poll loop awaits ``asyncio.sleep(0.001)``.  A press
-is not awaited: ``Pilot.press`` then waits until the process is idle, which never happens
-while training runs (about two seconds per press); the press's task is cancelled once the
-screen has shown its effect.
+is not awaited: ``Pilot.press`` then waits until the app is idle, which seldom happens while
+training runs (updates keep coming from the training process); the press's task is cancelled
+once the screen has shown its effect.
+
+Training runs in its own process (``nntui.live.process``): a key's command goes down a pipe
+and takes effect between two mini-batches there, and the change comes back with the next
+update; the UI process draws it.  The two share no interpreter lock.
 
 Reference, in the same run: the same app paused (nothing training), keys ``+``, ``-``, ``t``.
 """
@@ -121,8 +125,8 @@ async def latencies(keys: tuple[str, ...], presses: int, training: bool, seed: i
             await asyncio.sleep(float(rng.uniform(0.05, 0.25)))  # presses at random moments of the frame cycle
             key = keys[i % len(keys)]
             result[key].append(await press_and_time(pilot, app, key, screen, renders))
-        epochs = app.runner.trainer.epoch
-        app.runner.stop()  # the app quits faster when it does not train meanwhile
+        epochs = app.latest.snapshot.epoch  # as the UI last drew it (the training process's trainer is elsewhere)
+        app.live.pause()  # the app quits faster when it does not train meanwhile
         await pilot.press("q")
     result["epochs"] = [epochs]
     return result
@@ -152,7 +156,8 @@ def run(quick: bool = False) -> list[Table]:
     idle_ms = _row(table, "paused, nothing training (reference): + - t", idle_all)
     p95 = percentile(everything, 95) if len(everything) == len(all_training) else float("inf")
     table.notes += [
-        f"training at full speed: {training['epochs'][0]:,} epochs had run by the last press.",
+        f"training at full speed (in the training process): {training['epochs'][0]:,} epochs had run by the last press "
+        "(app.latest.snapshot.epoch).",
         f"p95 while training ÷ p95 paused: {p95 / percentile(idle_ms, 95):.1f}×; missed = no screen update "
         f"showed the press within {TIMEOUT:g} s.",
         "timed from Pilot.press() to the screen update (composed and turned into escape sequences) that shows "

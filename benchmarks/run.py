@@ -4,19 +4,23 @@
 
 Run by hand, never in CI.  Every figure is printed beside a reference measured in the same
 run (the plain NumPy loop, headless training, ``python -c pass``, the process before
-training, …), never against a fixed limit; nothing fails.  The full suite takes about two
-minutes on a 2-core machine, ``--quick`` well under one.  After each part it says how many
+training, …), never against a fixed limit; nothing fails.  The full suite (every part but
+soak) takes about eight minutes on a 2-core machine, ``--quick`` about two.  After each part it says how many
 CPUs other processes kept busy meanwhile: on a 2-core machine any other load (a test run, a
 build) skews the figures, OpenBLAS's two-thread products worst of all, so run it on a quiet
 machine and run again when a part says it was disturbed (``--retry-disturbed N`` does that).
 
 Parts (``--only`` takes these names, repeated or comma-separated):
     engine    steps/s of the engine against a plain NumPy loop (and PyTorch / scikit-learn if importable)
-    ui        training throughput with the live TUI ÷ headless, and the UI thread's CPU share
+    ui        training throughput with the live TUI (training in its own process) ÷ headless,
+              frames and loss-plot builds per second, CPU of the UI thread, UI process and training process
     latency   key press to screen update while training at full speed (p50 / p95)
     frames    cost of the heavy panels' work per frame at 120×40 and 200×60
     startup   time to the first frame, `nntui --headless --epochs 0`, against `python -c pass`
-    memory    resident memory after 10,000 epochs with rewind history, against before training
+    memory    resident memory after 10,000 epochs of what the training process keeps, against before training
+    soak      the real TUI in a pty for 10 minutes (--quick: 1): resident memory of the UI and training
+              processes over time, and the peak of a wide net against the history budget.  Not run by
+              default (it takes 11 minutes): only with --only soak.
 """
 
 from __future__ import annotations
@@ -45,16 +49,20 @@ PARTS = {
     "frames": bench_tui.run_frames,
     "startup": bench_tui.run_startup,
     "memory": bench_memory.run,
+    "soak": bench_memory.run_soak,
 }
+OPT_IN = ("soak",)  # parts run only when --only names them
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], epilog="parts: " + ", ".join(PARTS),
+        description=__doc__.splitlines()[0],
+        epilog="parts: " + ", ".join(PARTS) + f" (by default all but {', '.join(OPT_IN)})",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--quick", action="store_true", help="shorter runs and fewer repeats (noisier figures)")
-    parser.add_argument("--only", action="append", metavar="NAME", help="run only this part (repeat, or NAME,NAME)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only this part (repeat, or NAME,NAME); {', '.join(OPT_IN)} runs only when named")
     parser.add_argument("--retry-disturbed", type=int, default=0, metavar="N",
                         help="run a part again, up to N times, when other processes kept ≥ 0.1 CPU busy meanwhile, "
                         "after waiting (at most 2 minutes) for a quiet machine; the least disturbed run is kept (default 0)")
@@ -65,7 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     unknown = [n for n in names if n not in PARTS]
     if unknown:
         parser.error(f"unknown part {', '.join(unknown)} (choose from {', '.join(PARTS)})")
-    args.parts = [n for n in PARTS if n in names] if names else list(PARTS)
+    args.parts = [n for n in PARTS if n in names] if names else [n for n in PARTS if n not in OPT_IN]
     return args
 
 

@@ -14,6 +14,8 @@ of None is stored as NaN, and a diverged loss is NaN too: the flags tell them ap
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import time
 from pathlib import Path
@@ -206,31 +208,51 @@ class MetricsWriter:
     """Writes each epoch's figures to a .csv or .jsonl file as they come, flushed at least once a second.
 
     The file is written in place (not to a temporary file and renamed at the end), so that a run
-    that is interrupted, however it ends, keeps the figures of every epoch it finished."""
+    that is interrupted, however it ends, keeps the figures of every epoch it finished.  A write
+    that fails (a full disk) stops the writing, not the run: ``write`` and ``close`` say so, and
+    ``error`` says why.
+    """
 
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._text = MetricsText(self.path)
         self._file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")
         self._last_flush = time.monotonic()
+        self.error: str | None = None
 
-    def write(self, stats: Iterable[EpochStats]) -> None:
+    def write(self, stats: Iterable[EpochStats]) -> bool:
         """Append these epochs (after a rewind the epochs from there on come again: the file
-        tells the run's whole story)."""
-        self._file.write(self._text.lines(stats))
-        if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-            self.flush()
+        tells the run's whole story); False once writing failed."""
+        return self._do(lambda: self._file.write(self._text.lines(stats)),
+                        time.monotonic() - self._last_flush >= FLUSH_SECONDS)
 
-    def write_rows(self, rows: np.ndarray) -> None:
+    def write_rows(self, rows: np.ndarray) -> bool:
         """Append rows as ``stats_rows`` makes them."""
-        self.write(row_stats(r) for r in rows)
+        return self.write(row_stats(r) for r in rows)
 
-    def flush(self) -> None:
-        self._file.flush()
-        self._last_flush = time.monotonic()
+    def note(self, text: str) -> bool:
+        """A line that says how the run ended: a JSON event, or a ``#`` comment in a CSV."""
+        line = json.dumps({"event": "note", "note": text}) if self._text.format == "jsonl" else f"# {text}"
+        return self._do(lambda: self._file.write(self._text.header() + line + "\n"), True)
 
-    def close(self) -> None:
-        """Flush and close (a CSV of no epochs still gets its header)."""
-        if not self._file.closed:
-            self._file.write(self._text.header())
+    def close(self) -> bool:
+        """Flush and close (a CSV of no epochs still gets its header); False if writing failed."""
+        if self._file.closed:
+            return self.error is None
+        ok = self._do(lambda: self._file.write(self._text.header()), True)
+        with contextlib.suppress(OSError):
             self._file.close()
+        return ok
+
+    def _do(self, write, flush: bool) -> bool:
+        if self.error is not None:
+            return False
+        try:
+            write()
+            if flush:
+                self._file.flush()
+                self._last_flush = time.monotonic()
+        except OSError as e:
+            self.error = e.strerror or str(e)
+            return False
+        return True
