@@ -256,18 +256,17 @@ async def live_epochs_per_second(seconds: float, session, serialise: bool = Fals
 
 
 PACE = 30  # epochs per second of the paced run ("<" twice from full speed)
+ALONE = "training process alone, nobody drawing (LiveTraining)"
+LIVE = "live UI (run_test)"
 PACED = f"live UI paced at {PACE} epochs/s (\"<\", fresh session)"
 UI_RUNS = {  # name: how one run of it is measured, training on from the process's one trainer for `seconds`
     "headless + a checkpoint per epoch (History.record)": lambda trainer, session, seconds: {
         "rate": headless_epochs_per_second(seconds / 2, checkpoints=True, trainer=trainer)},
-    "training process alone, nobody drawing (LiveTraining)": lambda trainer, session, seconds:
-        process_epochs_per_second(seconds, trainer),
-    "live UI (run_test)": lambda trainer, session, seconds: asyncio.run(
-        live_epochs_per_second(seconds, session)),
+    ALONE: lambda trainer, session, seconds: process_epochs_per_second(seconds, trainer),
+    LIVE: lambda trainer, session, seconds: asyncio.run(live_epochs_per_second(seconds, session)),
     "live UI + escape sequences (as a terminal)": lambda trainer, session, seconds: asyncio.run(
         live_epochs_per_second(seconds, session, serialise=True)),
 }
-ALONE, LIVE = "training process alone, nobody drawing (LiveTraining)", "live UI (run_test)"
 
 
 def ui_rounds(rounds: int, seconds: float) -> dict:

@@ -5,10 +5,11 @@
 Run by hand, never in CI.  Every figure is printed beside a reference measured in the same
 run (the plain NumPy loop, headless training, ``python -c pass``, the process before
 training, …), never against a fixed limit; nothing fails.  The full suite (every part but
-soak) takes about eight minutes on a 2-core machine, ``--quick`` about two.  After each part it says how many
-CPUs other processes kept busy meanwhile: on a 2-core machine any other load (a test run, a
-build) skews the figures, OpenBLAS's two-thread products worst of all, so run it on a quiet
-machine and run again when a part says it was disturbed (``--retry-disturbed N`` does that).
+soak) takes about seven minutes on a 2-core machine, ``--quick`` under two.  After each part
+it says how many CPUs other processes kept busy meanwhile: on a 2-core machine any other load
+(a test run, a build) skews the figures, OpenBLAS's two-thread products worst of all, so run
+it on a quiet machine and run again when a part says it was disturbed (``--retry-disturbed N``
+does that).
 
 Parts (``--only`` takes these names, repeated or comma-separated):
     engine    steps/s of the engine against a plain NumPy loop (and PyTorch / scikit-learn if importable)

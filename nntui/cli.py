@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -82,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
             print("nntui: no terminal to draw on (stdin/stdout are not a TTY): use --headless", file=sys.stderr)
             return EXIT_USAGE
+        if not headless and not sys.stderr.isatty():  # Textual draws on stderr: the screen would go there
+            for stream in {sys.stdout, sys.stderr}:
+                print("nntui: stderr is not a terminal, and the TUI draws on it: do not redirect it (2>), "
+                      "or use --headless", file=stream)
+            return EXIT_USAGE
         session = build_session(settings, weights)
         if headless:
             epochs = HEADLESS_EPOCHS if settings.epochs is None else settings.epochs
@@ -102,4 +111,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = NNTuiApp(session, weights)
     app.run()
+    for note in app.exit_notes:
+        _say(f"nntui: {note}")
+    if app.signalled is not None:  # what a hung-up terminal does to the way out is no crash
+        return 128 + app.signalled
+    if app.crash is not None:
+        _say(f"nntui: crashed: {one_line(app.crash.rstrip().splitlines()[-1])} (the traceback is in {write_crash_log(app.crash)})")
+        return app.return_code or 1
     return app.return_code or 0
+
+
+def _say(line: str) -> None:
+    """A line on stderr, if there is still a terminal to take it (a hung-up one fails every write)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())  # Python's own flush at exit, too
+
+
+def write_crash_log(text: str) -> str:
+    """Keep a crash's traceback in a file (the user's cache folder, else the temporary one); its path."""
+    name = time.strftime("crash-%Y%m%d-%H%M%S.log")
+    for folder in (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nntui", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / (name if folder.name == "nntui" else f"nntui-{name}")
+            path.write_text(text, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "nowhere: no folder could be written"

@@ -47,18 +47,33 @@ class Session:
 
 
 def read_config(path: str) -> dict[str, Any]:
-    """The options in a TOML file (keys as the flag names, with - or _)."""
+    """The options in a TOML file: keys as the flag names (``batch-size``, ``no-shuffle``) or
+    with ``_``; every error names the file."""
     p = Path(path)
     if not p.is_file():
         raise SettingsError(f"--config: {path}: no such file")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # a byte-order mark is fine
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SettingsError(f"--config: {path}: not valid TOML ({e})") from None
-    for key in ("config", "headless", "json"):
-        if key in data:
+    options: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name in ("config", "headless", "json"):
             raise SettingsError(f"--config: {path}: '{key}' cannot be set in a config file")
-    return data
+        if name == "no_shuffle":  # the flag's own name: no-shuffle = true
+            if not isinstance(value, bool):
+                raise SettingsError(f"--config: {path}: {key} takes true or false")
+            name, value = "shuffle", not value
+        if name in spelled:
+            raise SettingsError(f"--config: {path}: both '{spelled[name]}' and '{key}' set {name}: keep one")
+        spelled[name], options[name] = key, value
+    try:
+        merge(options)
+    except SettingsError as e:
+        raise SettingsError(f"--config: {path}: {e}") from None
+    return options
 
 
 def resolve_settings(flags: dict[str, Any], config: str | None = None) -> tuple[Settings, Weights | None]:
@@ -145,12 +160,63 @@ def stop_rule(settings: Settings, default_epochs: int | None = None) -> StopRule
     return StopRule(epochs, settings.target_loss, settings.patience)
 
 
+def memory_needed(settings: Settings, data: Dataset, sizes: tuple[int, ...], dtype) -> dict[str, int]:
+    """Bytes a run will allocate, by what for, estimated before anything is allocated."""
+    item = np.dtype(dtype).itemsize
+    n_eval = data.n_train + data.n_test  # the evaluation's forward and backward pass over every sample
+    n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    copies = {"sgd": 2, "momentum": 3, "nesterov": 3, "adam": 4}.get(settings.optimizer, 4)  # params, grad, state
+    return {
+        "--samples (the data, in the network's precision)": 2 * n_eval * (sizes[0] + sizes[-1]) * item,
+        "--samples × --layers (the evaluation's arrays)": 4 * max(n_eval, settings.batch_size) * sum(sizes[1:]) * item,
+        "--layers (the weights, gradients and optimizer)": copies * n_params * item,
+        "--history-mb (the rewind history)": min(settings.history_mb * 2**20, 2000 * copies * n_params * item),
+    }
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the machine can still give (MemAvailable), or None where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_memory(settings: Settings, data: Dataset, sizes: tuple[int, ...], dtype) -> None:
+    """SettingsError, naming the setting to lower, if the run would need more memory than there is."""
+    needed = memory_needed(settings, data, sizes, dtype)
+    available = available_memory()
+    total = sum(needed.values())
+    if available is not None and total > available:
+        largest = max(needed, key=needed.get)
+        raise SettingsError(
+            f"this run needs about {total / 2**30:.1f} GB of memory and {available / 2**30:.1f} GB are free; "
+            f"most of it for {largest.split(' (')[1].rstrip(')')}: lower {largest.split(' (')[0]}"
+        )
+
+
+def check_range(data: Dataset, dtype) -> None:
+    """DataError if the inputs or targets do not fit the network's precision (float32's ±3.4e38)."""
+    limit = np.finfo(dtype).max
+    for what, arrays in (("inputs", (data.x_train, data.x_test)), ("targets", (data.y_train, data.y_test))):
+        largest = max((float(np.abs(a).max()) for a in arrays if a is not None and a.size and a.dtype.kind == "f"),
+                      default=0.0)
+        if largest > limit:
+            raise DataError(f"{data.name}: {what} up to {largest:.3g} do not fit --dtype {np.dtype(dtype).name} "
+                            f"(at most {limit:.3g}): use --dtype float64 or rescale the data")
+
+
 def build_session(settings: Settings, weights: Weights | None = None, dataset: Dataset | None = None) -> Session:
     """Make the data (unless given), the network (fresh from the seed, or the given weights) and the trainer."""
     data = dataset if dataset is not None else load_data(settings)
     loss, output, n_out = resolve_head(settings, data)
     sizes = (data.n_inputs, *settings.layers, n_out)
     dtype = np.float32 if settings.dtype == "float32" else np.float64
+    check_memory(settings, data, sizes, dtype)
+    check_range(data, dtype)
     net = Network(sizes, get_activation(settings.activation), get_activation(output), dtype)
     net.initialize(np.random.default_rng([settings.seed, 1]), settings.init)
     if weights is not None:

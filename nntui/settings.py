@@ -191,7 +191,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # gradients summed and divided by its size (our mean loss), and Playground's defaults.
     "playground": dict(
         dataset="circle", layers=(4, 2), activation="tanh", lr=0.03, batch_size=10, samples=500,
-        train_fraction=0.5, noise=0.0, loss="squared", output="tanh", init="uniform", shuffle=False,
+        # loss and output "auto": squared error on a tanh output for two classes, on a linear
+        # output for regression, as Playground does (playground.ts)
+        train_fraction=0.5, noise=0.0, loss="auto", output="auto", init="uniform", shuffle=False,
         optimizer="sgd", features=("x1", "x2"),
     ),
 }

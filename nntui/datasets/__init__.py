@@ -173,12 +173,16 @@ def _finish(
     mean = None
     std = None
     if standardize:
-        mean = x_train.mean(axis=0)
-        std = x_train.std(axis=0)
-        # A constant column has std 0 (or a rounding error away from it): leave its scale alone.
-        std = np.where(std < 1e-12, 1.0, std)
-        x_train = (x_train - mean) / std
-        x_test = (x_test - mean) / std
+        with np.errstate(all="ignore"):  # an overflow is reported below, not warned about
+            mean = x_train.mean(axis=0)
+            std = x_train.std(axis=0)
+            # A constant column has std 0 (or a rounding error away from it): leave its scale alone.
+            std = np.where(std < 1e-12, 1.0, std)
+            x_train = (x_train - mean) / std
+            x_test = (x_test - mean) / std
+        if not (np.isfinite(std).all() and np.isfinite(x_train).all() and np.isfinite(x_test).all()):
+            raise DataError(f"{name}: --standardize overflows on values this large "
+                            f"(up to {np.abs(np.concatenate([mean])).max():.3g} on average): rescale the data first")
     return Dataset(
         name=name,
         task=task,

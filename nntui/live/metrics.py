@@ -235,6 +235,9 @@ class MetricsWriter:
         line = json.dumps({"event": "note", "note": text}) if self._text.format == "jsonl" else f"# {text}"
         return self._do(lambda: self._file.write(self._text.header() + line + "\n"), True)
 
+    def flush(self) -> bool:
+        return self._do(lambda: None, True)
+
     def close(self) -> bool:
         """Flush and close (a CSV of no epochs still gets its header); False if writing failed."""
         if self._file.closed:

@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterator
 
 from nntui.engine import Trainer
-from nntui.live.metrics import MetricsLog
+from nntui.live.metrics import MetricsLog, MetricsWriter
 from nntui.live.protocol import Failure, Update
 from nntui.live.runner import Runner
 from nntui.live.stop import StopRule
@@ -111,11 +111,14 @@ class LiveTraining:
         history_bytes: int | None = None,
         on_update: Callable[[], None] = lambda: None,
         on_message: Callable[[object], None] = lambda message: None,
+        metrics: str | None = None,
     ):
         self.on_update = on_update  # called (on the reader thread) when a new update waits
         self.on_message = on_message  # called (on the reader thread) with every other message
         self.history_bytes = history_bytes
         self.log = MetricsLog()  # every epoch's figures so far (thinned when long)
+        # --metrics: every epoch's figures, written by the reader thread as they come
+        self.metrics = MetricsWriter(metrics) if metrics else None
         self.max_rate: float | None = None
         self._lock = threading.Lock()
         self._reap_lock = threading.Lock()
@@ -220,6 +223,8 @@ class LiveTraining:
                 message = conn.recv()
                 if isinstance(message, Update):
                     self.log.extend(message.epochs)
+                    if self.metrics is not None:
+                        self.metrics.write_rows(message.epochs)  # a failure is kept in metrics.error
                     with self._lock:
                         self._newest = message
                         tell, self._told = not self._told, True
@@ -252,6 +257,8 @@ class LiveTraining:
                 self._ended(process, 1.0)
         if self._reader is not threading.current_thread():
             self._reader.join(timeout)
+        if self.metrics is not None:
+            self.metrics.close()
 
     def _ended(self, process: mp.process.BaseProcess, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the training process to end.  The reader and close

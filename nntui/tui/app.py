@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import threading
+import traceback
 from pathlib import Path
 from typing import Iterable
 
@@ -11,6 +14,7 @@ import numpy as np
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
@@ -48,6 +52,7 @@ FULL_SPEED_INTERVAL = 1 / 10  # … and while training flat out
 UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this share of the UI process's core
 MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
 N_DIGITS = 12  # test digits shown for the digits dataset
+SIGNAL_GRACE = 3.0  # seconds the app has to end after SIGTERM or SIGHUP
 
 CYCLES = {
     "dataset": DATASETS,
@@ -120,6 +125,10 @@ class NNTuiApp(App):
         self.selected: tuple[int, int] | None = None
         self.pacer = FramePacer(FRAME_INTERVAL, MAX_FRAME_INTERVAL, UI_BUDGET, FULL_SPEED_INTERVAL)
         self._publish_interval = 0.0  # what the training process was last asked for
+        self._saved_epoch: tuple[int, int] | None = None  # (generation, epoch) written to --save
+        self.exit_notes: list[str] = []  # what the command says once the app has ended
+        self.crash: str | None = None  # the traceback of an error that ended the app
+        self.signalled: int | None = None  # the signal (SIGTERM, SIGHUP) that ended it
         self._viewed: EpochView | None = None  # the recorded epoch shown while rewinding
         self._titles: dict[int, str] = {}  # inspector titles of the traces asked for
         self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
@@ -158,27 +167,79 @@ class NNTuiApp(App):
             history_bytes=self.settings.history_mb * 2**20,
             on_update=lambda: self.post_message(TrainingUpdate()),
             on_message=lambda message: self.post_message(LiveMessage(message)),
+            metrics=self.settings.metrics,
         )
 
         self._handle_signals(True)
 
     def on_unmount(self) -> None:
         self._handle_signals(False)
+        self.save_run()  # --save, on the way out however the app ends
         if self.live is not None:
             self.live.close()
+            if self.live.metrics is not None:
+                metrics = self.live.metrics
+                self.exit_notes.append(f"could not write {metrics.path}: {metrics.error}" if metrics.error
+                                       else f"wrote every epoch's figures to {metrics.path}")
+
+    def save_run(self) -> None:
+        """Write --save: the latest weights trained (not a rewound view), unless the run diverged."""
+        update, path = self.latest, self.settings.save
+        if not path or update is None or self._saved_epoch == (self.generation, update.snapshot.epoch):
+            return
+        snap = update.snapshot
+        if snap.diverged:
+            self.exit_notes.append(f"not saving {path}: the run diverged")
+            return
+        try:
+            save_model(path, snap.W, snap.b, self.settings.model_settings())
+        except OSError as e:
+            self.exit_notes.append(f"could not write {path}: {e.strerror or e}")
+            self.notify(self.exit_notes[-1], severity="error")
+            return
+        self._saved_epoch = (self.generation, snap.epoch)
+        self.exit_notes.append(f"saved the model of epoch {snap.epoch} to {path}")
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash: Textual ends the app; its traceback goes to a log file, not the terminal
+        (``nntui.cli`` prints one line naming the file)."""
+        self.crash = "".join(traceback.format_exception(error))
+        super()._handle_exception(error)
+        if not self.is_headless:  # under run_test, Pilot re-raises the error for the test
+            self._exit_renderables.clear()
+
+    def pop_screen(self) -> AwaitComplete:
+        """As App.pop_screen, but with only the main screen left it does nothing: Textual's command
+        palette dismisses itself twice when two Enters come in one burst (ctrl+p, Enter, Enter)."""
+        if len(self.screen_stack) <= 1:
+            return AwaitComplete(asyncio.sleep(0)).call_next(self)
+        return super().pop_screen()
 
     def _handle_signals(self, on: bool) -> None:
         """SIGTERM and SIGHUP (a closed terminal or SSH session) quit like q: the training process
-        ends and the terminal is restored; exit code 128 + the signal's number."""
+        ends, --save is written and the terminal is restored; exit code 128 + the signal's number."""
         try:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 if on:
-                    loop.add_signal_handler(sig, lambda sig=sig: self.exit(return_code=128 + sig))
+                    loop.add_signal_handler(sig, lambda sig=sig: self._quit_on_signal(sig))
                 else:
                     loop.remove_signal_handler(sig)
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):  # not the main thread, or no such signal
             pass
+
+    def _quit_on_signal(self, sig: int) -> None:
+        """Keep the run's work and end the training process now, then quit.  A terminal that hung
+        up can stall Textual's own shutdown (its writer thread dies on the first failed write and
+        the last write then waits for it forever), so the process also ends within SIGNAL_GRACE s."""
+        self.signalled = sig
+        self.save_run()
+        if self.live is not None:
+            self.live.close()
+        watchdog = threading.Timer(SIGNAL_GRACE, os._exit, [128 + sig])
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit(return_code=128 + sig)
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size)
@@ -260,6 +321,9 @@ class NNTuiApp(App):
         self.latest = update
         snap = update.snapshot
         self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
+        if update.stopped and not update.running and self.settings.save:  # --epochs (or a stop rule) paused it
+            self.save_run()
+            self.notify(self.exit_notes[-1], timeout=4)
         # While training, the heavy panels wait for the pacer's next frame.  Flat out, so does the
         # status line, as every redraw holds up training, except to answer a key (a new learning
         # rate, say) at once.
