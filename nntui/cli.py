@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Sequence
 
 from nntui import __version__
-from nntui.engine import check_writable
 from nntui.export import metrics_format
+from nntui.files import check_writable
 from nntui.headless import run_headless
 from nntui.session import USER_ERRORS, build_session, resolve_settings
 from nntui.settings import OPTIONS, Settings, SettingsError
@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except MemoryError:  # what the estimate in build_session did not foresee
+        print("nntui: error: out of memory: lower --samples, --layers or --history-mb", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as e:  # e.g. --save into a missing folder
         where = f"{e.filename}: " if e.filename else ""
         print(f"nntui: error: {one_line(where + str(e.strerror or e))}", file=sys.stderr)

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from nntui.engine import EpochStats, atomic_write
+from nntui.engine import EpochStats
+from nntui.files import atomic_write
 
 METRIC_FIELDS = ("epoch", "train_loss", "test_loss", "train_acc", "test_acc", "penalty", "lr")
 

@@ -200,7 +200,7 @@ def check_memory(settings: Settings, data: Dataset, sizes: tuple[int, ...], dtyp
 
 def check_range(data: Dataset, dtype) -> None:
     """DataError if the inputs or targets do not fit the network's precision (float32's ±3.4e38)."""
-    limit = np.finfo(dtype).max
+    limit = float(np.finfo(dtype).max)
     for what, arrays in (("inputs", (data.x_train, data.x_test)), ("targets", (data.y_train, data.y_test))):
         largest = max((float(np.abs(a).max()) for a in arrays if a is not None and a.size and a.dtype.kind == "f"),
                       default=0.0)

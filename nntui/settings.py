@@ -177,8 +177,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("dtype", _choice("float64", "float32"), "float64 or float32 (faster on wide networks)", "TYPE"),
     Option("shuffle", _bool, "reshuffle the training data every epoch (off: --no-shuffle)"),
     Option("load", _optional_str, "start from the weights in a model .npz (flags fill in the rest)", "FILE", True),
-    Option("save", _optional_str, "save the trained model to this .npz at the end", "FILE", True),
-    Option("metrics", _optional_str, "write the per-epoch metrics to FILE.csv or FILE.jsonl", "FILE", True),
+    Option("save", _optional_str, "save the trained model to this .npz at the end (the TUI: when --epochs "
+           "pauses it and on quit; an existing file is replaced)", "FILE", True),
+    Option("metrics", _optional_str, "write every epoch's figures to FILE.csv or FILE.jsonl as training goes "
+           "(an existing file is replaced)", "FILE", True),
     Option("preset", _optional_str, "playground: TensorFlow Playground's semantics", "NAME", True),
     Option("paused", _bool, "start the TUI paused", None, True),
     Option("history_mb", _int(1, 1_000_000), "memory for the rewind history, in MB (thinned as it fills)", "N", True),

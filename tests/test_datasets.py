@@ -344,7 +344,9 @@ def test_digits_rejects_features():
 
 def test_csv_without_header(tmp_path):
     path = write(tmp_path / "plain.csv", "1,2,3,0\n4,5,6,1\n\n7,8,9,0\n")
-    x, labels = load_csv(path)
+    csv = load_csv(path)
+    x, labels = csv.x, csv.labels
+    assert csv.columns is None and csv.label_names is None
     np.testing.assert_array_equal(x, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
     np.testing.assert_array_equal(labels, [0, 1, 0])
     assert x.dtype == np.float64 and labels.dtype == np.float64
@@ -352,9 +354,21 @@ def test_csv_without_header(tmp_path):
 
 def test_csv_with_header(tmp_path):
     path = write(tmp_path / "header.csv", "width, height, label\n1.5,2,3\n-4,5e1,9\n")
-    x, labels = load_csv(path)
-    np.testing.assert_array_equal(x, [[1.5, 2], [-4, 50]])
-    np.testing.assert_array_equal(labels, [3, 9])
+    csv = load_csv(path)
+    np.testing.assert_array_equal(csv.x, [[1.5, 2], [-4, 50]])
+    np.testing.assert_array_equal(csv.labels, [3, 9])
+    assert csv.columns == ("width", "height")
+
+
+def test_csv_header_names_the_inputs_text_labels_name_the_classes_and_comments_are_skipped(tmp_path):
+    rows = "".join(f"{i},{i % 3},{i * 2 % 5},{['cat', 'dog', 'bird'][i % 3]}\n" for i in range(30))
+    path = write(tmp_path / "pets.csv", "# measured by hand\nlegs,ears,tail,animal\n# a comment between rows\n" + rows)
+    data = make_dataset(str(path))
+    assert data.features == ("legs", "ears", "tail")
+    assert data.task == "classification" and data.class_names == ("bird", "cat", "dog")
+    assert data.n_train + data.n_test == 30
+    animals = {0: "cat", 1: "dog", 2: "bird"}  # i % 3 of the ears column
+    assert all(data.class_names[y] == animals[int(x[1])] for x, y in zip(data.x_train, data.y_train))
 
 
 def test_csv_classification_label_mapping(tmp_path):
@@ -364,7 +378,7 @@ def test_csv_classification_label_mapping(tmp_path):
     assert ds.task == "classification" and ds.n_classes == 3
     assert ds.class_names == ("3", "5", "9")
     assert ds.y_train.dtype == np.int64
-    assert ds.features == ("col0", "col1", "col2")
+    assert ds.features == ("a", "b", "c")  # the header's names
     assert not ds.is_2d
     assert ds.n_train == 15 and ds.n_test == 15
     # label 3 -> 0, 5 -> 1, 9 -> 2, and the third column still says which is which

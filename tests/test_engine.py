@@ -18,7 +18,6 @@ from nntui.engine import (
     ModelFileError,
     Network,
     Trainer,
-    atomic_write,
     decode_outputs,
     encode_targets,
     get_activation,
@@ -27,6 +26,7 @@ from nntui.engine import (
     make_optimizer,
     save_model,
 )
+from nntui.files import atomic_write
 from nntui.engine.gradcheck import analytic_gradient, numerical_gradient, relative_error
 
 # (output activation, loss) pairs the engine supports

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from nntui.cli import main
-from nntui.engine import atomic_write, load_model
+from nntui.engine import load_model
+from nntui.files import atomic_write
 from nntui.headless import run_headless
 from nntui.live import metrics as metrics_module
 from nntui.session import build_session

@@ -255,12 +255,24 @@ def _make_digits(
     )
 
 
-def _load_file(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Load a .csv (no test part) or .npz (maybe with a test part) as (x, labels, x_test, labels_test)."""
+@dataclass(frozen=True)
+class _Loaded:
+    """A data file's arrays (an .npz may bring its own test part) and the names it gives."""
+
+    x: np.ndarray
+    labels: np.ndarray
+    x_test: np.ndarray | None = None
+    labels_test: np.ndarray | None = None
+    columns: tuple[str, ...] | None = None  # input names from a CSV header
+    label_names: tuple[str, ...] | None = None  # class names from a CSV's text labels
+
+
+def _load_file(path: str) -> _Loaded:
+    """Load a .csv (no test part) or .npz (maybe with a test part)."""
     if _kind(path) == "csv":
-        x, labels = load_csv(path)
-        return x, labels, None, None
-    return load_npz(path)
+        csv = load_csv(path)
+        return _Loaded(csv.x, csv.labels, columns=csv.columns, label_names=csv.label_names)
+    return _Loaded(*load_npz(path))
 
 
 def _encode_labels(
@@ -298,13 +310,15 @@ def _make_from_files(
     standardize: bool, seed: int, classes: int | None, task: str,
 ) -> Dataset:
     """Load a .csv/.npz file (and maybe a separate test file) and split it if needed."""
-    x, labels, x_test, labels_test = _load_file(path)
+    loaded = _load_file(path)
+    x, labels, x_test, labels_test = loaded.x, loaded.labels, loaded.x_test, loaded.labels_test
     if test_path is not None:
         # Train on all of the main file (an .npz's own test arrays are ignored);
         # test on the test file: its x_test/y_test if it is an .npz that has them, else all of it.
-        test_x, test_labels, test_x_extra, test_labels_extra = _load_file(test_path)
-        if test_x_extra is not None and test_labels_extra is not None:
-            test_x, test_labels = test_x_extra, test_labels_extra
+        test = _load_file(test_path)
+        test_x, test_labels = (test.x_test, test.labels_test) if test.x_test is not None else (test.x, test.labels)
+        if test.label_names != loaded.label_names:
+            raise DataError(f"{test_path}: its class names {test.label_names} are not those of {path} ({loaded.label_names})")
         if test_x.shape[1] != x.shape[1]:
             raise DataError(f"{test_path}: has {test_x.shape[1]} input columns but {path} has {x.shape[1]}")
         x_train, labels_train, x_test, labels_test = x, labels, test_x, test_labels
@@ -318,7 +332,13 @@ def _make_from_files(
         test = order[n_train:]
         x_train, labels_train, x_test, labels_test = x[train], labels[train], x[test], labels[test]
 
-    task, n_classes, y_train, y_test, class_names = _encode_labels(path, labels_train, labels_test, task, classes)
+    if loaded.label_names is not None and task == "regression":
+        raise DataError(f"{path}: the labels are text (class names): regression needs numbers")
+    task, n_classes, y_train, y_test, class_names = _encode_labels(
+        path, labels_train, labels_test, "classification" if loaded.label_names else task, classes
+    )
+    if loaded.label_names is not None:  # the text the file gave, for the numbers it was turned into
+        class_names = tuple(loaded.label_names[int(v)] for v in np.unique(np.concatenate([labels_train, labels_test])))
 
     if x_train.shape[1] == 2:
         # Two input columns: treat them as 2-D points, so they can be plotted and expanded.
@@ -331,7 +351,7 @@ def _make_from_files(
         raise DataError(
             f"{path}: has {x_train.shape[1]} input columns; features can only be chosen for 2-D data (2 columns)"
         )
-    column_names = tuple(f"col{i}" for i in range(x_train.shape[1]))
+    column_names = loaded.columns or tuple(f"col{i}" for i in range(x_train.shape[1]))
     return _finish(
         path, task, n_classes,
         x_train, y_train, x_test, y_test,

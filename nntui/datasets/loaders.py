@@ -6,9 +6,12 @@ import gzip
 import io
 import os
 import zipfile
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+
+from nntui.files import input_file_problem
 
 from .errors import DataError
 
@@ -23,9 +26,16 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+MAX_TEXT_BYTES = 256 * 2**20  # a CSV larger than this is refused before it is read
+MAX_NPZ_BYTES = 2 * 2**30  # an .npz whose arrays unpack to more than this, likewise
+
+
 def _read_text(path: str | os.PathLike) -> str:
     """Read a whole text file, turning the usual failures into DataError."""
     name = str(path)
+    problem = input_file_problem(path, MAX_TEXT_BYTES)
+    if problem:
+        raise DataError(f"{name}: {problem}")
     try:
         with open(path, encoding="utf-8-sig") as f:  # utf-8-sig drops a leading byte-order mark
             return f.read()
@@ -58,16 +68,29 @@ def _bad_cell_message(name: str, line_number: int, cells: list[str]) -> str:
     return f"{name}: line {line_number}: cannot read the numbers"
 
 
-def load_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Load a comma-separated file: x (n, d) float64 from the first columns, raw labels (n,) float64 from the last."""
+@dataclass(frozen=True)
+class CsvData:
+    """What a CSV file holds: inputs, labels, and the names its header gives them."""
+
+    x: np.ndarray  # (n, d) float64, the first columns
+    labels: np.ndarray  # (n,) float64, the last column (class numbers when it holds text)
+    columns: tuple[str, ...] | None  # the input columns' names, from a header row
+    label_names: tuple[str, ...] | None  # the classes, when the labels are text (label k is label_names[k])
+
+
+def load_csv(path: str | os.PathLike) -> CsvData:
+    """Load a comma-separated file: numeric input columns, then the label (a number, or text for a
+    class name).  An optional header row names the columns; lines starting with # are comments."""
     name = str(path)
     text = _read_text(path)
     rows: list[list[float]] = []
+    labels: list[str] = []
     line_numbers: list[int] = []  # the file line of each row, for error messages
-    n_columns = 0  # set by the first non-blank line
+    header: list[str] | None = None
+    n_columns = 0  # set by the first row
     for line_number, line in enumerate(text.split("\n"), start=1):
-        if line.strip() == "":
-            continue  # blank lines are allowed anywhere
+        if line.strip() == "" or line.lstrip().startswith("#"):
+            continue  # blank lines and comments are allowed anywhere
         cells = line.split(",")
         if n_columns == 0:
             if len(cells) < 2:
@@ -76,27 +99,39 @@ def load_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
                     f"(features, then the label), got {len(cells)}"
                 )
             n_columns = len(cells)
-            if not all(_is_number(cell) for cell in cells):
-                continue  # the first row has text in it: it is a header
+            if not all(_is_number(cell) for cell in cells[:-1]):
+                header = [cell.strip() for cell in cells]  # text among the inputs: a header
+                continue
         if len(cells) != n_columns:
             raise DataError(f"{name}: line {line_number}: expected {n_columns} columns, got {len(cells)}")
         try:
-            rows.append([float(cell) for cell in cells])
+            rows.append([float(cell) for cell in cells[:-1]])
         except ValueError:
-            raise DataError(_bad_cell_message(name, line_number, cells)) from None
+            raise DataError(_bad_cell_message(name, line_number, cells[:-1])) from None
+        if cells[-1].strip() == "":
+            raise DataError(f"{name}: line {line_number}: column {n_columns} (the label) is empty")
+        labels.append(cells[-1].strip())
         line_numbers.append(line_number)
     if n_columns == 0:
         raise DataError(f"{name}: the file is empty")
     if len(rows) == 0:
         raise DataError(f"{name}: no data rows (only a header)")
-    table = np.array(rows, dtype=np.float64)
+    x = np.array(rows, dtype=np.float64)
+    label_names = None
+    if all(_is_number(label) for label in labels):
+        y = np.array([float(label) for label in labels])
+    else:  # text labels are class names, numbered in sorted order
+        label_names = tuple(sorted(set(labels)))
+        y = np.searchsorted(np.array(label_names), np.array(labels)).astype(np.float64)
+    table = np.column_stack([x, y])
     not_finite = ~np.isfinite(table)
     if not_finite.any():
         row, column = np.argwhere(not_finite)[0]
         raise DataError(
             f"{name}: line {line_numbers[row]}: column {column + 1} is {table[row, column]}, not a finite number"
         )
-    return table[:, :-1], table[:, -1]
+    columns = tuple(header[:-1]) if header else None
+    return CsvData(x, y, columns, label_names)
 
 
 def _read_array(archive: np.lib.npyio.NpzFile, key: str, name: str) -> np.ndarray:
@@ -153,10 +188,9 @@ def _as_labels(array: np.ndarray, key: str, name: str) -> np.ndarray:
 def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Load a Keras-style .npz (x_train, y_train, optional x_test, y_test) as float64 (n, d) inputs and (n,) labels."""
     name = str(path)
-    if not os.path.exists(path):
-        raise DataError(f"{name}: no such file")
-    if os.path.isdir(path):
-        raise DataError(f"{name}: is a directory, not a file")
+    problem = input_file_problem(path, MAX_NPZ_BYTES)
+    if problem:
+        raise DataError(f"{name}: {problem}")
     try:
         with open(path, "rb") as f:
             start = f.read(2)
@@ -166,6 +200,13 @@ def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarra
     # Checking first means np.load never has to guess what else the file might be.
     if start != b"PK":
         raise DataError(f"{name}: not a valid .npz file (it is not a zip archive)")
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(path).infolist())
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise DataError(f"{name}: not a valid .npz file ({e})") from None
+    if unpacked > MAX_NPZ_BYTES:
+        raise DataError(f"{name}: its arrays unpack to {unpacked / 2**30:,.1f} GB, more than nntui reads "
+                        f"({MAX_NPZ_BYTES / 2**30:,.0f} GB)")
     try:
         archive = np.load(path, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:

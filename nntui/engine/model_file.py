@@ -8,82 +8,20 @@ unpickles (``allow_pickle=False``).
 from __future__ import annotations
 
 import json
-import errno
 import os
-import stat
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from nntui.files import atomic_write, input_file_problem
+
 Array = np.ndarray
 
 
 class ModelFileError(ValueError):
     """A model file is missing, corrupt or does not fit; str(e) is one line for the user."""
-
-
-def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call write(file_object) on a temporary file beside ``path``, then rename it into place.
-
-    A symbolic link is written through, to its target.  Anything there but a regular file (a
-    folder, a device such as /dev/null, a FIFO) is refused.  The file gets the mode of the file
-    it replaces, or a new file's mode (0666 less the umask).
-    """
-    path = Path(path)
-    target = path.resolve() if path.is_symlink() else path
-    try:
-        existing = target.stat()
-    except FileNotFoundError:
-        existing = None
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, str(path)) from None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        raise OSError(errno.EEXIST, "exists and is not a regular file: nothing was written", str(path))
-    if existing is not None:
-        mode = stat.S_IMODE(existing.st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:  # say what the user asked for, not the temporary name
-        raise OSError(e.errno, e.strerror, str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        if e.errno is not None:  # "No space left on device": say which of the user's files
-            raise OSError(e.errno, e.strerror, str(path)) from None
-        raise
-    except BaseException:  # an interruption (a signal's exception) leaves no temporary file
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def check_writable(path: str | os.PathLike) -> None:
-    """Raise OSError (naming ``path``) unless ``atomic_write`` could write there: the folder
-    exists and takes a new file (one is made and removed), and nothing but a regular file is there."""
-    path = Path(path)
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():
-        raise OSError(errno.EEXIST, "exists and is not a regular file", str(path))
-    if not target.parent.is_dir():
-        raise OSError(errno.ENOENT, f"the folder {target.parent} does not exist", str(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise OSError(e.errno, f"cannot write in {target.parent}: {e.strerror}", str(path)) from None
-    os.close(fd)
-    os.unlink(tmp)
 
 
 def save_model(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array], settings: dict | None = None) -> None:
@@ -96,11 +34,40 @@ def save_model(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array], 
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
+MAX_MODEL_FILE_BYTES = 1 << 30  # a model file larger than this is refused before it is read
+MAX_MODEL_ARRAY_BYTES = 1 << 30  # … and so is one whose arrays would unpack to more than this
+
+
+def _check_declared_sizes(path: Path) -> None:
+    """Read the shapes the archive's .npy headers declare, before anything is unpacked: a small
+    compressed file can declare arrays of many gigabytes."""
+    total = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                    if read_header is None:
+                        raise ValueError(f"{info.filename}: .npy format {version} is not supported")
+                    shape, _, dtype = read_header(member)
+                total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, TypeError) as e:
+        raise ModelFileError(f"{path}: not a valid model file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if total > MAX_MODEL_ARRAY_BYTES:
+        raise ModelFileError(f"{path}: its arrays would unpack to {total / 2**30:,.1f} GB, more than a model nntui can train")
+
+
 def load_model(path: str | os.PathLike) -> tuple[list[Array], list[Array], dict]:
     """Read (W, b, settings) from an .npz written by ``save_model``."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such file")
+    problem = input_file_problem(path, MAX_MODEL_FILE_BYTES)
+    if problem:
+        raise ModelFileError(f"{path}: {problem}")
+    _check_declared_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
@@ -121,6 +88,8 @@ def load_model(path: str | os.PathLike) -> tuple[list[Array], list[Array], dict]
                     raise ModelFileError(f"{path}: W{l} has {w.shape[0]} inputs but layer {l} has {W[-1].shape[1]} neurons")
                 if not (np.issubdtype(w.dtype, np.floating) and np.issubdtype(bias.dtype, np.floating)):
                     raise ModelFileError(f"{path}: W{l}/b{l} are not floating-point arrays")
+                if not (np.isfinite(w).all() and np.isfinite(bias).all()):
+                    raise ModelFileError(f"{path}: W{l}/b{l} hold NaN or infinite values: not a usable model")
                 W.append(w)
                 b.append(bias)
             settings = json.loads(str(z["settings"])) if "settings" in names else {}

@@ -23,10 +23,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from nntui.datasets import DATASETS
-from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS
-from nntui.engine import atomic_write, save_model
+from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
 from nntui.engine.inspect import check_gradients, layer_indices, trace_params
 from nntui.export import write_metrics
+from nntui.files import atomic_write
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.live.protocol import EpochView, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
@@ -274,6 +274,9 @@ class NNTuiApp(App):
     def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None) -> None:
         try:
             session = build_session(settings, weights, self.session.dataset if same_data else None)
+        except MemoryError:
+            self.notify("out of memory: lower the samples, the layers or the rewind history", severity="error")
+            return
         except USER_ERRORS as first:
             try:  # the new dataset may not fit an explicit loss/output/feature choice: fall back to auto
                 fallback = settings.replace(loss="auto", output="auto", features="x1,x2")
