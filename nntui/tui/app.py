@@ -133,6 +133,7 @@ class NNTuiApp(App):
         self._titles: dict[int, str] = {}  # inspector titles of the traces asked for
         self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
         self._frame_timer = None
+        self._draw_pending = False  # a frame asked for after the next refresh
         self._sample = -1  # the training sample the inspector showed last
         # The panels, kept at hand: updates may still arrive while the app shuts down.
         self.diagram = NetworkDiagram(id="diagram")
@@ -332,6 +333,14 @@ class NNTuiApp(App):
         # rate, say) at once.
         full_speed = self._full_speed(update)
         wait = self.pacer.wait(full_speed) if update.running and self._drawn else 0.0
+        if wait <= 0 and not update.running and self._drawn:
+            # The answer to a key (pause, a step): the status line shows it at once, the heavy
+            # panels follow on the next refresh, so the key never waits for a whole frame.
+            self._update_status()
+            if not self._draw_pending:
+                self._draw_pending = True
+                self.call_after_refresh(self._draw)
+            return
         if wait <= 0:
             self._draw()
             return
@@ -393,6 +402,7 @@ class NNTuiApp(App):
     def _draw(self) -> None:
         """Redraw the heavy panels from the latest snapshot."""
         self._frame_timer = None
+        self._draw_pending = False
         update = self.latest
         if update is None:
             return

@@ -11,9 +11,11 @@ import numpy as np
 from nntui.datasets import Dataset
 from nntui.engine import Network, Snapshot, decode_outputs, get_activation
 
+CHUNK = 1024  # inputs per forward pass: a wide network's layers over a whole grid would take tens of MB
+
 
 class NetworkView:
-    """A copy of the network that follows the snapshots published by the training thread."""
+    """A copy of the network that follows the snapshots the training process publishes."""
 
     def __init__(self, sizes, hidden: str, output: str, dataset: Dataset):
         self.net = Network(sizes, get_activation(hidden), get_activation(output))
@@ -38,10 +40,16 @@ class NetworkView:
         with np.errstate(all="ignore"):
             return self.net.forward(x).a
 
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        """The network's outputs for inputs x, CHUNK rows at a time."""
+        with np.errstate(all="ignore"):
+            if len(x) <= CHUNK:
+                return self.net.predict(x)
+            return np.concatenate([self.net.predict(x[i : i + CHUNK]) for i in range(0, len(x), CHUNK)])
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predicted classes (or values) for inputs x."""
-        with np.errstate(all="ignore"):
-            return decode_outputs(self.net.predict(x), self.task, self.net.output.name)
+        return decode_outputs(self.outputs(x), self.task, self.net.output.name)
 
     def field(self, points: np.ndarray) -> np.ndarray:
         """What the heatmap shows for raw 2-D points.
@@ -49,8 +57,7 @@ class NetworkView:
         Two classes: a score in [-1, 1] (−1 sure of class 0, +1 sure of class 1);
         more classes: per-class probabilities (n, k); regression: the output value.
         """
-        with np.errstate(all="ignore"):
-            a = self.net.predict(self.dataset.inputs(points))
+        a = self.outputs(self.dataset.inputs(points))
         out = self.net.output.name
         if self.task == "regression":
             return a[:, 0]
@@ -66,4 +73,5 @@ class NetworkView:
 
     def neuron_field(self, points: np.ndarray, layer: int, index: int) -> np.ndarray:
         """One neuron's activation over raw 2-D points (layer 0 = the input features)."""
-        return self.activations(self.dataset.inputs(points))[layer][:, index]
+        x = self.dataset.inputs(points)
+        return np.concatenate([self.activations(x[i : i + CHUNK])[layer][:, index] for i in range(0, max(len(x), 1), CHUNK)])
