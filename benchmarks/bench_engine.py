@@ -157,7 +157,7 @@ def metrics_difference(w: Workload) -> float:
     for _ in range(2):
         trainer.step_epoch()
         plain.train_epoch()
-    mine, theirs = trainer.history[-1], plain.evaluate(trainer.x_test, trainer.t_test)
+    mine, theirs = trainer.stats, plain.evaluate(trainer.x_test, trainer.t_test)
     pairs = [(mine.train_loss, theirs["train_loss"]), (mine.test_loss, theirs["test_loss"]),
              (mine.train_acc, theirs["train_acc"]), (mine.test_acc, theirs["test_acc"]),
              *zip(mine.grad_norms, theirs["grad_norms"])]

@@ -108,3 +108,18 @@ def test_playground_preset_on_regression_uses_a_linear_output():
     assert session.output == "linear" and session.loss == "squared"
     classification = build_session(merge({"preset": "playground"}))
     assert classification.output == "tanh" and classification.loss == "squared"
+
+
+async def test_a_too_large_run_from_the_settings_form_or_a_model_file_is_an_inline_message():
+    from nntui.tui.app import NNTuiApp
+
+    app = NNTuiApp(build_session(merge({"paused": True})))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.latest is None:
+            await pilot.pause(0.05)
+        app._rebuild(app.settings.replace(samples=1_000_000, layers=(4096,)), "rebuilt")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("GB of memory" in n for n in notes), notes
+        assert app.return_code is None and app.session.settings.samples == 500  # the run goes on as it was
+        await pilot.press("q")

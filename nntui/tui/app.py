@@ -423,8 +423,9 @@ class NNTuiApp(App):
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.features)
         self._drawn = True
         self._show_probe()
-        # Flat out, the plot (the costliest panel) keeps to its own slower rate; else it follows every frame.
-        self.plot.set_log(self.live.log, data.task == "classification", now=not full_speed)
+        # While training, the plot (the costliest panel) keeps to its own slower rate; paused or
+        # stepped, it follows every frame.
+        self.plot.set_log(self.live.log, data.task == "classification", now=not update.running)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):

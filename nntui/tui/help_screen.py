@@ -81,7 +81,7 @@ and what to do about it).
 | `n` | new data with a new random seed |
 | `t` | show / hide the test points |
 | `l` | loss curve on a log scale (log10 of the loss) and back |
-| `<` / `>` | train slower / faster: 1, 3, 10, 30, 100 epochs per second (redrawn up to 20 times a second), or full speed (the start; redrawn 10 times a second, the loss curve 5 times; training runs in a process of its own, so drawing never slows it down) |
+| `<` / `>` | train slower / faster: 1, 3, 10, 30, 100 epochs per second (redrawn up to 20 times a second), or full speed (the start; redrawn 10 times a second); the loss curve 5 times a second while training. Training runs in a process of its own, so drawing never slows it down |
 | `Tab`, arrows, click | select a neuron: the heatmap shows what it computes; `escape` goes back |
 | `d` / `a` / `o` | next data set / activation / optimizer (resets the network) |
 | `e` | the settings form: data, noise, samples, features, layers, activation, optimizer, batch size, regularization, learning rate (all but the learning rate reset the weights) |
