@@ -412,7 +412,7 @@ async def frame_costs(size, repeat: int) -> dict[str, float]:
             epoch = n - 1
             plot.set_log(log, True, now=True)
 
-            def plot_build():  # one more epoch, as in a frame while training
+            def plot_build(log=log, last=last):  # one more epoch, as in a frame while training
                 nonlocal epoch
                 epoch += 1
                 log.extend(stats_rows([replace(last, epoch=epoch)]))

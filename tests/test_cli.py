@@ -46,7 +46,9 @@ def test_same_seed_same_numbers_different_seed_differs(capsys):
     _, out1, _ = run(capsys, *args, "--seed", "3")
     _, out2, _ = run(capsys, *args, "--seed", "3")
     _, out3, _ = run(capsys, *args, "--seed", "4")
-    strip = lambda out: [e for e in json_lines(out) if e["event"] == "epoch"]
+    def strip(out: str) -> list[dict]:
+        return [e for e in json_lines(out) if e["event"] == "epoch"]
+
     assert strip(out1) == strip(out2)
     assert strip(out1) != strip(out3)
 

@@ -103,7 +103,9 @@ def test_another_seed_gives_other_points(args, other_seed):
     assume(other_seed != args["seed"])
     a = make_dataset(name, **args)
     b = make_dataset(name, **{**args, "seed": other_seed})
-    points = lambda d: np.concatenate([d.points_train, d.points_test])
+    def points(d):
+        return np.concatenate([d.points_train, d.points_test])
+
     if name != "spiral" or args["noise"] > 0:  # a noiseless spiral is the same curve: only the split moves
         assert not np.array_equal(points(a), points(b))
 

@@ -222,7 +222,7 @@ async def test_selecting_a_neuron_shows_its_activation_and_escape_returns():
 
 async def test_command_palette_offers_the_actions():
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for word in ("Run", "Step", "Reset", "New data", "Next dataset", "Help", "Inspect", "Phase", "Save model"):
             assert any(word in t for t in titles), word

@@ -33,7 +33,7 @@ def run_in_pty(code: str, steps: list[tuple[bytes, bytes]], tmp_path: Path, stde
     try:
         for shown, keys in steps:
             seen = len(out)
-            out += read_until(leader, lambda o: shown in o[seen:] or run.poll() is not None)
+            out += read_until(leader, lambda o, shown=shown, seen=seen: shown in o[seen:] or run.poll() is not None)
             os.write(leader, keys)
         out += read_until(leader, lambda o: run.poll() is not None, timeout=30)
         code = run.wait(30)

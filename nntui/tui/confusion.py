@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
