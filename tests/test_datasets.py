@@ -360,6 +360,15 @@ def test_csv_with_header(tmp_path):
     assert csv.columns == ("width", "height")
 
 
+def test_a_2d_csv_header_names_x1_and_x2_on_screen(tmp_path):
+    rows = "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(40))
+    path = write(tmp_path / "hw.csv", "height,weight,label\n" + rows)
+    data = make_dataset(str(path), features=("x1", "x2", "x1sq", "x1x2", "sinx2"))
+    assert data.features == ("x1", "x2", "x1sq", "x1x2", "sinx2")  # what --features takes
+    assert data.feature_labels == ("height", "weight", "height²", "height·weight", "sin weight")
+    assert make_dataset("circle").feature_labels == ("x1", "x2")
+
+
 def test_csv_header_names_the_inputs_text_labels_name_the_classes_and_comments_are_skipped(tmp_path):
     rows = "".join(f"{i},{i % 3},{i * 2 % 5},{['cat', 'dog', 'bird'][i % 3]}\n" for i in range(30))
     path = write(tmp_path / "pets.csv", "# measured by hand\nlegs,ears,tail,animal\n# a comment between rows\n" + rows)

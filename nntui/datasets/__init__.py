@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import DataError
-from .features import FEATURES, check_features, expand
+from .features import FEATURES, check_features, expand, feature_label
 from .generators import DEFAULT_CLASSES, GENERATORS
 from .loaders import load_csv, load_digits, load_npz
 
@@ -61,6 +62,15 @@ class Dataset:
     class_names: tuple[str, ...]  # e.g. ("-1", "+1"), ("0", ..., "9"), or a CSV's label values
     mean: np.ndarray | None  # standardization applied to inputs (None when off)
     std: np.ndarray | None
+    input_names: tuple[str, str] | None = None  # 2-D data: what a CSV header calls x1 and x2
+
+    @property
+    def feature_labels(self) -> tuple[str, ...]:
+        """The inputs as the screen names them: for 2-D data from a CSV with a header, the header's
+        names stand for x1 and x2 ("width²" for x1sq)."""
+        if self.is_2d and self.input_names is not None:
+            return tuple(feature_label(f, self.input_names) for f in self.features)
+        return self.features
 
     def inputs(self, points: np.ndarray) -> np.ndarray:
         """Network inputs for raw 2-D points (feature expansion, then standardization), e.g. for a heatmap grid."""
@@ -342,11 +352,12 @@ def _make_from_files(
 
     if x_train.shape[1] == 2:
         # Two input columns: treat them as 2-D points, so they can be plotted and expanded.
-        return _finish(
+        data = _finish(
             path, task, n_classes,
             expand(x_train, features), y_train, expand(x_test, features), y_test,
             features, x_train, x_test, class_names, standardize,
         )
+        return dataclasses.replace(data, input_names=loaded.columns) if loaded.columns else data
     if features != DEFAULT_FEATURES:
         raise DataError(
             f"{path}: has {x_train.shape[1]} input columns; features can only be chosen for 2-D data (2 columns)"

@@ -56,6 +56,25 @@ FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+# How each feature is shown, given the names of the two raw inputs ("x1", "x2", or a CSV header's).
+LABELS: dict[str, str] = {
+    "x1": "{0}",
+    "x2": "{1}",
+    "x1sq": "{0}²",
+    "x2sq": "{1}²",
+    "x1x2": "{0}·{1}",
+    "sinx1": "sin {0}",
+    "sinx2": "sin {1}",
+}
+
+
+def feature_label(name: str, inputs: tuple[str, str] = ("x1", "x2")) -> str:
+    """How the feature is shown on screen: its name with the inputs named as given ("x1sq", ("width", "h")) → "width²"."""
+    if inputs == ("x1", "x2"):
+        return name  # the names Playground shows, and --features takes
+    return LABELS[name].format(*inputs)
+
+
 def check_features(names: Sequence[str]) -> tuple[str, ...]:
     """Return the feature names as a tuple, or raise DataError if any is unknown, repeated or missing."""
     if isinstance(names, str):

@@ -310,7 +310,7 @@ class NNTuiApp(App):
         if self.selected is not None:
             layer, index = self.selected
             heatmap.set_evaluator(lambda p: self.view.neuron_field(p, layer, index), "neuron", data.bounds)
-            what = data.features[index] if layer == 0 else f"neuron {index + 1} of layer {layer}"
+            what = data.feature_labels[index] if layer == 0 else f"neuron {index + 1} of layer {layer}"
             heatmap.border_title = f"{what} over the plane (escape: output)"
         else:
             kind = "regression" if data.task == "regression" else ("binary" if data.n_classes == 2 else "multiclass")
@@ -420,7 +420,7 @@ class NNTuiApp(App):
         else:
             self.view.load(update.snapshot)
         diagram = self.diagram
-        diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.features)
+        diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels)
         self._drawn = True
         self._show_probe()
         # While training, the plot (the costliest panel) keeps to its own slower rate; paused or
@@ -679,7 +679,7 @@ class NNTuiApp(App):
             indices = layer_indices(session.net, layer)[:12]
             return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
 
-        screen = InspectorScreen(trace, session.net.sizes, session.dataset.features, title, gradcheck)
+        screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck)
         self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
 
     def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
