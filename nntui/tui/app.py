@@ -183,23 +183,26 @@ class NNTuiApp(App):
                 self.exit_notes.append(f"could not write {metrics.path}: {metrics.error}" if metrics.error
                                        else f"wrote every epoch's figures to {metrics.path}")
 
-    def save_run(self) -> None:
-        """Write --save: the latest weights trained (not a rewound view), unless the run diverged."""
+    def save_run(self) -> str | None:
+        """Write --save: the latest weights trained (not a rewound view), unless the run diverged;
+        what happened, or None if there was nothing new to save."""
         update, path = self.latest, self.settings.save
         if not path or update is None or self._saved_epoch == (self.generation, update.snapshot.epoch):
-            return
+            return None
         snap = update.snapshot
         if snap.diverged:
+            self._saved_epoch = (self.generation, snap.epoch)  # decided for this epoch: say it once
             self.exit_notes.append(f"not saving {path}: the run diverged")
-            return
+            return self.exit_notes[-1]
         try:
             save_model(path, snap.W, snap.b, self.settings.model_settings())
         except OSError as e:
             self.exit_notes.append(f"could not write {path}: {e.strerror or e}")
             self.notify(self.exit_notes[-1], severity="error")
-            return
+            return None
         self._saved_epoch = (self.generation, snap.epoch)
         self.exit_notes.append(f"saved the model of epoch {snap.epoch} to {path}")
+        return self.exit_notes[-1]
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash: Textual ends the app; its traceback goes to a log file, not the terminal
@@ -326,8 +329,8 @@ class NNTuiApp(App):
         snap = update.snapshot
         self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
         if update.stopped and not update.running and self.settings.save:  # --epochs (or a stop rule) paused it
-            self.save_run()
-            self.notify(self.exit_notes[-1], timeout=4)
+            if (note := self.save_run()) is not None:
+                self.notify(note, timeout=4)
         # While training, the heavy panels wait for the pacer's next frame.  Flat out, so does the
         # status line, as every redraw holds up training, except to answer a key (a new learning
         # rate, say) at once.
