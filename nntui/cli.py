@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
@@ -13,7 +12,7 @@ from typing import Sequence
 
 from nntui import __version__
 from nntui.export import metrics_format
-from nntui.files import check_writable
+from nntui.files import check_writable, discard_output
 from nntui.headless import run_headless
 from nntui.session import USER_ERRORS, build_session, resolve_settings
 from nntui.settings import OPTIONS, Settings, SettingsError
@@ -129,8 +128,7 @@ def _say(line: str) -> None:
     try:
         print(line, file=sys.stderr, flush=True)
     except OSError:
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())  # Python's own flush at exit, too
+        discard_output(sys.stderr.fileno())
 
 
 def write_crash_log(text: str) -> str:

@@ -42,6 +42,7 @@ class MetricsText:
     def lines(self, stats: Iterable[EpochStats]) -> str:
         """The lines for these epochs (with the CSV header if none was given yet)."""
         buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
         for s in stats:
             row = metrics_row(s)
             if self.format == "jsonl":
@@ -49,7 +50,7 @@ class MetricsText:
                 continue
             if self._fields is None:
                 buf.write(self.header(list(row)))
-            csv.writer(buf, lineterminator="\n").writerow("" if v is None else v for v in row.values())
+            writer.writerow("" if v is None else v for v in row.values())
         return buf.getvalue()
 
     def header(self, fields: list[str] | None = None) -> str:

@@ -7,6 +7,7 @@ the target and renamed into place, so that an interrupted write never damages a 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -40,15 +41,7 @@ def atomic_write(path: str | os.PathLike, write) -> None:
     it replaces, or a new file's mode (0666 less the umask).
     """
     path = Path(path)
-    target = path.resolve() if path.is_symlink() else path
-    try:
-        existing = target.stat()
-    except FileNotFoundError:
-        existing = None
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, str(path)) from None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        raise OSError(errno.EEXIST, "exists and is not a regular file: nothing was written", str(path))
+    target, existing = _output_target(path)
     if existing is not None:
         mode = stat.S_IMODE(existing.st_mode)
     else:
@@ -80,9 +73,7 @@ def check_writable(path: str | os.PathLike) -> None:
     """Raise OSError (naming ``path``) unless ``atomic_write`` could write there: the folder
     exists and takes a new file (one is made and removed), and nothing but a regular file is there."""
     path = Path(path)
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():
-        raise OSError(errno.EEXIST, "exists and is not a regular file", str(path))
+    target, _ = _output_target(path)
     if not target.parent.is_dir():
         raise OSError(errno.ENOENT, f"the folder {target.parent} does not exist", str(path))
     try:
@@ -91,3 +82,25 @@ def check_writable(path: str | os.PathLike) -> None:
         raise OSError(e.errno, f"cannot write in {target.parent}: {e.strerror}", str(path)) from None
     os.close(fd)
     os.unlink(tmp)
+
+
+def _output_target(path: Path) -> tuple[Path, os.stat_result | None]:
+    """Where writing ``path`` lands (a symbolic link's target) and what is there now (None: nothing);
+    OSError naming ``path`` if that is not a regular file."""
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        existing = target.stat()
+    except FileNotFoundError:
+        return target, None
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
+    if not stat.S_ISREG(existing.st_mode):
+        raise OSError(errno.EEXIST, "exists and is not a regular file: nothing was written", str(path))
+    return target, existing
+
+
+def discard_output(fd: int) -> None:
+    """Point a file descriptor at /dev/null: what is still written to it (Python's own flush at
+    exit, a closed pipe's or hung-up terminal's last lines) goes nowhere instead of failing."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)

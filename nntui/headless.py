@@ -12,15 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import signal
 import sys
 import time
 from typing import Iterator, TextIO
 
-import numpy as np
-
 from nntui.engine import EpochStats, save_model
+from nntui.files import discard_output
 from nntui.live.metrics import MetricsWriter
 from nntui.session import Session, stop_rule
 
@@ -67,8 +65,8 @@ class Output:
             print(text, file=self.stream, flush=True)
         except BrokenPipeError:
             self.closed = True
-            with contextlib.suppress(OSError, ValueError):  # so that Python's own flush at exit is quiet too
-                os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            with contextlib.suppress(ValueError):  # a stream without a descriptor (a test's StringIO)
+                discard_output(self.stream.fileno())
 
 
 @contextlib.contextmanager
@@ -85,19 +83,6 @@ def caught_signals() -> Iterator[list[int]]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def train_epoch(session: Session, caught: list[int]) -> EpochStats | None:
-    """Train until the epoch ends (its stats), the run diverges or a signal came (None)."""
-    trainer = session.trainer
-    with np.errstate(all="ignore"):  # overflow is how divergence shows; it is reported, not warned about
-        while not caught:
-            stats = trainer.step_batch()
-            if trainer.diverged:
-                return None
-            if stats is not None:
-                return stats
-    return None
 
 
 def run_headless(session: Session, epochs: int, as_json: bool, out: TextIO, err: TextIO | None = None) -> int:
@@ -122,7 +107,7 @@ def run_headless(session: Session, epochs: int, as_json: bool, out: TextIO, err:
             if reason is not None:
                 break
             start = time.perf_counter()
-            stats = train_epoch(session, caught)
+            stats = trainer.step_epoch(until=lambda: bool(caught))  # signals stop it between mini-batches
             train_seconds += time.perf_counter() - start
         interrupted = signal.Signals(caught[0]) if caught else None
         if interrupted is None and reason is not None and trainer.epoch < epochs:  # a target loss or early stop

@@ -160,18 +160,18 @@ def stop_rule(settings: Settings, default_epochs: int | None = None) -> StopRule
     return StopRule(epochs, settings.target_loss, settings.patience)
 
 
-def memory_needed(settings: Settings, data: Dataset, sizes: tuple[int, ...], dtype) -> dict[str, int]:
-    """Bytes a run will allocate, by what for, estimated before anything is allocated."""
+def memory_needed(settings: Settings, data: Dataset, sizes: tuple[int, ...], dtype) -> list[tuple[int, str, str]]:
+    """(bytes, what for, the setting that sets it) of what a run will allocate, estimated before anything is."""
     item = np.dtype(dtype).itemsize
     n_eval = data.n_train + data.n_test  # the evaluation's forward and backward pass over every sample
     n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     copies = {"sgd": 2, "momentum": 3, "nesterov": 3, "adam": 4}.get(settings.optimizer, 4)  # params, grad, state
-    return {
-        "--samples (the data, in the network's precision)": 2 * n_eval * (sizes[0] + sizes[-1]) * item,
-        "--samples × --layers (the evaluation's arrays)": 4 * max(n_eval, settings.batch_size) * sum(sizes[1:]) * item,
-        "--layers (the weights, gradients and optimizer)": copies * n_params * item,
-        "--history-mb (the rewind history)": min(settings.history_mb * 2**20, 2000 * copies * n_params * item),
-    }
+    return [
+        (2 * n_eval * (sizes[0] + sizes[-1]) * item, "the data, in the network's precision", "--samples"),
+        (4 * max(n_eval, settings.batch_size) * sum(sizes[1:]) * item, "the evaluation's arrays", "--samples × --layers"),
+        (copies * n_params * item, "the weights, gradients and optimizer", "--layers"),
+        (min(settings.history_mb * 2**20, 2000 * copies * n_params * item), "the rewind history", "--history-mb"),
+    ]
 
 
 def available_memory() -> int | None:
@@ -189,12 +189,12 @@ def check_memory(settings: Settings, data: Dataset, sizes: tuple[int, ...], dtyp
     """SettingsError, naming the setting to lower, if the run would need more memory than there is."""
     needed = memory_needed(settings, data, sizes, dtype)
     available = available_memory()
-    total = sum(needed.values())
+    total = sum(n for n, _, _ in needed)
     if available is not None and total > available:
-        largest = max(needed, key=needed.get)
+        _, what, setting = max(needed)
         raise SettingsError(
             f"this run needs about {total / 2**30:.1f} GB of memory and {available / 2**30:.1f} GB are free; "
-            f"most of it for {largest.split(' (')[1].rstrip(')')}: lower {largest.split(' (')[0]}"
+            f"most of it for {what}: lower {setting}"
         )
 
 

@@ -8,6 +8,7 @@ the next batch, what to report after each epoch, and noticing when training dive
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -247,17 +248,19 @@ class Trainer:
             self._diverge()
         return self.diverged is not None
 
-    def step_epoch(self) -> EpochStats | None:
-        """Train on mini-batches until the current epoch is complete; None if diverged."""
+    def step_epoch(self, until: Callable[[], bool] | None = None) -> EpochStats | None:
+        """Train on mini-batches until the current epoch is complete; None if diverged, or if
+        ``until()`` said to stop (it is asked before every mini-batch; the epoch goes on later)."""
         if self.diverged:
             return None
         # Overflow (inf, nan) is how divergence shows; it is reported through ``diverged``,
         # so NumPy should not warn about it on the way.
         with np.errstate(all="ignore"):
-            while True:
+            while until is None or not until():
                 stats = self.step_batch()
                 if stats is not None:
                     return None if self.diverged else stats
+        return None
 
     # ---------------------------------------------------------------- metrics
     def _loss_and_accuracy(self, fwd: Forward, y: Array, t: Array) -> tuple[float, float | None]:

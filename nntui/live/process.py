@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import multiprocessing.connection
-import os
 import signal
 import sys
 import threading
@@ -29,6 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterator
 
 from nntui.engine import Trainer
+from nntui.files import discard_output
 from nntui.live.metrics import MetricsLog, MetricsWriter
 from nntui.live.protocol import Failure, Update
 from nntui.live.runner import Runner
@@ -52,9 +52,8 @@ def serve(commands: Connection, updates: Connection, trainer: Trainer, stop: Sto
     # The terminal is the UI's: this process draws nothing on it (its errors go up the pipe as
     # ``Failure``), and the terminal's signals are the UI's to handle; the UI ends this process
     # (or its pipe closes).
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)
-    os.dup2(quiet, 2)
+    discard_output(1)
+    discard_output(2)
     for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTSTP):
         if hasattr(signal, sig.name):
             signal.signal(sig, signal.SIG_IGN)
