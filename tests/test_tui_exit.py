@@ -111,3 +111,11 @@ def test_a_terminal_that_hangs_up_ends_both_processes(tmp_path):
     finally:
         run.kill()
     assert load_model(tmp_path / "m.npz")[0]  # the run's model was kept
+
+
+def test_quitting_while_training_saves_the_epoch_the_metrics_end_with(tmp_path):
+    code, out = run_in_pty(nntui("--save", "m.npz", "--metrics", "m.csv"), [(b"ep/s", b"q")], tmp_path)
+    assert code == 0, out[-2000:]
+    saved = re.search(r"saved the model of epoch (\d+) to m\.npz", out)
+    last = (tmp_path / "m.csv").read_text().splitlines()[-1].split(",")[0]
+    assert saved and saved.group(1) == last, (saved and saved.group(0), last)

@@ -175,13 +175,23 @@ class NNTuiApp(App):
 
     def on_unmount(self) -> None:
         self._handle_signals(False)
+        self._end_training()
         self.save_run()  # --save, on the way out however the app ends
         if self.live is not None:
-            self.live.close()
             if self.live.metrics is not None:
                 metrics = self.live.metrics
                 self.exit_notes.append(f"could not write {metrics.path}: {metrics.error}" if metrics.error
                                        else f"wrote every epoch's figures to {metrics.path}")
+
+    def _end_training(self) -> None:
+        """End the training process, and take the last update it sent: --save then holds the
+        epoch that --metrics ends with."""
+        if self.live is None:
+            return
+        self.live.close()
+        update = self.live.take()
+        if update is not None and update.generation == self.generation:
+            self.latest = update
 
     def save_run(self) -> str | None:
         """Write --save: the latest weights trained (not a rewound view), unless the run diverged;
@@ -237,9 +247,8 @@ class NNTuiApp(App):
         up can stall Textual's own shutdown (its writer thread dies on the first failed write and
         the last write then waits for it forever), so the process also ends within SIGNAL_GRACE s."""
         self.signalled = sig
+        self._end_training()
         self.save_run()
-        if self.live is not None:
-            self.live.close()
         watchdog = threading.Timer(SIGNAL_GRACE, os._exit, [128 + sig])
         watchdog.daemon = True
         watchdog.start()
