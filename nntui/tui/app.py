@@ -99,6 +99,7 @@ class NNTuiApp(App):
         Binding("a", "cycle('activation')", "Next activation", show=False),
         Binding("o", "cycle('optimizer')", "Next optimizer", show=False),
         Binding("l", "toggle_log", "Log loss", show=False),
+        Binding("v", "toggle_discretize", "Discretize", show=False),
         Binding("greater_than_sign", "speed(1)", "Faster", key_display=">", show=False),
         Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
@@ -310,6 +311,7 @@ class NNTuiApp(App):
             heatmap.set_points(
                 data.points_train, data.y_train, data.points_test, data.y_test,
                 show_test=self.show_test, n_classes=max(data.n_classes, 2), regression=data.task == "regression",
+                class_names=data.class_names,
             )
         else:
             heatmap.set_evaluator(None, "binary", (0.0, 1.0, 0.0, 1.0))
@@ -326,7 +328,8 @@ class NNTuiApp(App):
             heatmap.border_title = f"{what} over the plane (escape: output)"
         else:
             kind = "regression" if data.task == "regression" else ("binary" if data.n_classes == 2 else "multiclass")
-            heatmap.set_evaluator(self.view.field, kind, data.bounds)
+            scale = (-1.0, 1.0) if self.view.net.output.name in ("tanh", "linear") else (0.0, 1.0)
+            heatmap.set_evaluator(self.view.field, kind, data.bounds, scale)
             heatmap.border_title = "output over the input plane"
 
     # ------------------------------------------------------------------ updates from the training process
@@ -579,8 +582,9 @@ class NNTuiApp(App):
         if self.probe is None:
             return
         xmin, xmax, ymin, ymax = self.heatmap.bounds
-        step_x = (xmax - xmin) / max(self.heatmap.size.width, 1)
-        step_y = 2 * (ymax - ymin) / max(2 * self.heatmap.size.height, 1)
+        plane = self.heatmap.plane
+        step_x = (xmax - xmin) / max(plane.width, 1)
+        step_y = (ymax - ymin) / max(plane.height, 1)
         x, y = self.probe
         self.probe = (min(max(x + dx * step_x, xmin), xmax), min(max(y + dy * step_y, ymin), ymax))
 
@@ -608,6 +612,10 @@ class NNTuiApp(App):
             label = data.class_names[int(self.view.predict(data.inputs(point))[0])]
             said = f"class {label} (output {', '.join(f'{v:+.2f}' for v in output[:4])})"
         self.heatmap.border_subtitle = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}) → {said}"
+
+    def action_toggle_discretize(self) -> None:
+        """Show only the decision on the heatmap (each point's class), or the output's shades again."""
+        self.heatmap.discretize = not self.heatmap.discretize
 
     def action_toggle_test(self) -> None:
         """Show or hide the test points on the heatmap."""

@@ -11,6 +11,8 @@ from rich.style import Style
 from textual.strip import Strip
 
 UPPER_HALF = "▀"  # foreground paints the upper pixel, background the lower one
+GLYPH_SHIFT = 48  # a packed key's bits from here on pick the cell's character (0: the half block)
+_RGB_PAIR = (1 << GLYPH_SHIFT) - 1
 PLAIN = Style()  # style of uncoloured text: never None, Textual's NO_COLOR filter needs a Style
 
 
@@ -42,8 +44,8 @@ def _color(packed: int) -> Color:
 
 @lru_cache(maxsize=8192)
 def pair_style(key: int) -> Style:
-    """Style for a packed (upper, lower) colour pair: fg = upper pixel, bg = lower pixel."""
-    return Style(color=_color(key >> 24), bgcolor=_color(key & 0xFFFFFF))
+    """Style for a packed (upper, lower) colour pair: fg = upper pixel, bg = lower pixel (glyph bits ignored)."""
+    return Style(color=_color((key & _RGB_PAIR) >> 24), bgcolor=_color(key & 0xFFFFFF))
 
 
 @lru_cache(maxsize=16384)
@@ -53,7 +55,11 @@ def _run_segment(key: int, length: int, char: str) -> Segment:
 
 
 def keys_to_strip(row: np.ndarray, char: str = UPPER_HALF) -> Strip:
-    """One row of packed pair keys (W,) -> a Strip with one Segment per run of identical pairs."""
+    """One row of packed pair keys (W,) -> a Strip with one Segment per run of identical pairs.
+
+    A key's bits from GLYPH_SHIFT on index into `char` (fg then colours that glyph, bg the cell
+    behind it): keys_to_strip(row, "▀●") draws cells keyed 1 << GLYPH_SHIFT | … as ●.
+    """
     width = int(row.shape[0])
     if width == 0:
         return Strip([], 0)
@@ -61,7 +67,7 @@ def keys_to_strip(row: np.ndarray, char: str = UPPER_HALF) -> Strip:
     starts = [0, *cuts]
     ends = [*cuts, width]
     keys = row[starts].tolist()
-    return Strip([_run_segment(k, e - s, char) for k, s, e in zip(keys, starts, ends)], width)
+    return Strip([_run_segment(k, e - s, char[k >> GLYPH_SHIFT]) for k, s, e in zip(keys, starts, ends)], width)
 
 
 def pixels_to_strips(pixels: np.ndarray, char: str = UPPER_HALF) -> list[Strip]:

@@ -1,11 +1,17 @@
-"""Decision-boundary heatmap: the network's output over the data plane, drawn in half-block pixels."""
+"""Decision-boundary heatmap: the network's output over the data plane, drawn in half-block pixels.
+
+The plane is drawn square (N columns × N/2 rows of two pixels) and centred in the panel, with
+tick labels at its bounds and 0 and a legend (colour bar or class swatches, train/test key)
+under it or, when that leaves the plane bigger, beside it.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Region
@@ -14,8 +20,10 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from nntui.tui.colors import CHAR_RAMP, CLASS_COLORS, NEUTRAL, diverging, no_color
+from nntui.tui.colors import CHAR_RAMP, CLASS_COLORS, NEGATIVE, NEUTRAL, POSITIVE, diverging, no_color
 from nntui.tui.halfblock import (
+    GLYPH_SHIFT,
+    UPPER_HALF,
     blend,
     contrast_color,
     keys_to_strip,
@@ -27,10 +35,19 @@ from nntui.tui.halfblock import (
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
 KINDS = ("binary", "multiclass", "regression", "neuron")
-CLASS_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # NO_COLOR glyph of each class
+CLASS_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # NO_COLOR: the field's character where a class wins
+TRAIN_GLYPHS = "●■▲◆▼★♥♠♣"  # NO_COLOR: a training point's character, per class (regression: <0, ≥0)
+TEST_GLYPHS = "○□△◇▽☆♡♤♧"  # … and a test point's: the hollow twin
+CELL_CHARS = UPPER_HALF + "●"  # colour: a key's glyph bits pick two pixels (0) or a data point (1)
+_POINT = 1 << GLYPH_SHIFT
+TRAIN_OUTLINE = (255, 255, 255)  # Playground rings training points in white …
+TEST_OUTLINE = (0, 0, 0)  # … and test points in black
+_KEY_DOTS = {TRAIN_OUTLINE: (119, 119, 119), TEST_OUTLINE: (200, 200, 200)}  # the legend key's dot on each outline
 _PALETTE = np.array(CLASS_COLORS, dtype=np.float64)
-_WHITE = (255, 255, 255)
 SHADES = 16  # colour steps per side of the ramp: few distinct colours keep the style cache warm across frames
+MIN_PLANE = 16  # columns: below this the legend, then the tick labels, give their room to the plane
+LEGEND_BAR = 12  # cells in the legend's colour bar
+GAP = 2  # blank cells between legend entries, and between the plane and a legend beside it
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -63,38 +80,152 @@ def _quantise(values: np.ndarray) -> np.ndarray:
     return np.round(values * SHADES) / SHADES
 
 
-def field_colors(values: np.ndarray, kind: str, n_classes: int = 2) -> np.ndarray:
+def _class_probs(values: np.ndarray, n_classes: int) -> np.ndarray:
+    """Multiclass values as (…, k) probabilities; a 2-D array has no class axis: no information."""
+    v = np.asarray(values, dtype=np.float64)
+    return np.zeros((*v.shape, max(n_classes, 2))) if v.ndim == 2 else v
+
+
+def field_colors(values: np.ndarray, kind: str, n_classes: int = 2, discrete: bool = False) -> np.ndarray:
     """Colour a field of outputs: (H2, W) values, or (H2, W, k) probabilities for 'multiclass' -> (H2, W, 3) uint8.
 
     Colours are quantised to SHADES steps per side, like Playground's heatmap, so few distinct pairs occur.
+    `discrete` shows only the decision: the sign of the value, or the winning class at full strength.
     """
     if kind == "multiclass":
-        probs = np.asarray(values, dtype=np.float64)
-        if probs.ndim == 2:  # one column per pixel row is not a class axis: treat as no information
-            probs = np.zeros((*probs.shape, max(n_classes, 2)))
-        best, conf = class_confidence(probs)
+        best, conf = class_confidence(_class_probs(values, n_classes))
         base = _PALETTE[best % len(_PALETTE)]
-        return blend(base, NEUTRAL, 1.0 - _quantise(conf))
+        return blend(base, NEUTRAL, 0.0 if discrete else 1.0 - _quantise(conf))
     if kind not in KINDS:
         raise ValueError(f"unknown heatmap kind {kind!r}")
-    return diverging(_quantise(scalar_field(values, kind)))
+    v = scalar_field(values, kind)
+    return diverging(np.sign(v) if discrete else _quantise(v))
 
 
-def field_chars(values: np.ndarray, kind: str, n_classes: int = 2) -> np.ndarray:
+def field_chars(values: np.ndarray, kind: str, n_classes: int = 2, discrete: bool = False) -> np.ndarray:
     """NO_COLOR version of field_colors: (H2, W[, k]) -> (H2 // 2, W) array of single characters."""
     v = np.asarray(values, dtype=np.float64)
     if v.shape[0] % 2:
         v = np.concatenate([v, v[-1:]], axis=0)
     if kind == "multiclass":
-        if v.ndim == 2:
-            v = np.zeros((*v.shape, max(n_classes, 2)))
+        v = _class_probs(v, n_classes)
         cell = (_finite(v[0::2]) + _finite(v[1::2])) / 2.0
         best, conf = class_confidence(cell)
         glyphs = np.array(list(CLASS_CHARS))[best % len(CLASS_CHARS)]
-        return np.where(conf >= 0.5, glyphs, ".")
+        return glyphs if discrete else np.where(conf >= 0.5, glyphs, ".")
     s = scalar_field(v, kind)
     cell = (s[0::2] + s[1::2]) / 2.0
-    return np.array(list(CHAR_RAMP))[ramp_index(cell, len(CHAR_RAMP))]
+    return np.array(list(CHAR_RAMP))[ramp_index(np.sign(cell) if discrete else cell, len(CHAR_RAMP))]
+
+
+def tick_label(value: float, span: float) -> str:
+    """An axis label with about two significant digits of the axis' span: 6, -7.4, 0.25, 152.3."""
+    decimals = max(1, 2 - int(np.floor(np.log10(span)))) if span > 0 else 1
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def short_number(value: float) -> str:
+    """A number in at most 5 characters for a legend: 0.83, 12, 1e+03."""
+    text = f"{value:.2g}"
+    return text if len(text) <= 5 else f"{value:.0e}"
+
+
+def _pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """(…, 3) colours -> (…) int64 0xRRGGBB."""
+    c = np.asarray(rgb).round().astype(np.int64)
+    return (c[..., 0] << 16) | (c[..., 1] << 8) | c[..., 2]
+
+
+class Layout(NamedTuple):
+    """Where the parts go in the panel, in cells."""
+
+    x0: int  # the plane's top-left cell
+    y0: int
+    size: int  # the plane's width in columns: it is size // 2 rows of two pixels, a square
+    ticks: bool  # tick labels left of and under the plane
+    legend: tuple[tuple[int, int, int], ...]  # (x, y, entry) of each legend entry shown
+
+
+def _pack_rows(widths: Sequence[int], width: int) -> list[list[int]]:
+    """Legend entries (by index) packed greedily into rows of at most `width` cells; wider entries are left out."""
+    rows: list[list[int]] = []
+    used = width + 1
+    for i, w in enumerate(widths):
+        if w > width:
+            continue
+        if used + GAP + w > width:
+            rows.append([])
+            used = -GAP
+        rows[-1].append(i)
+        used += GAP + w
+    return rows
+
+
+def plane_layout(width: int, height: int, label_width: int, entry_widths: Sequence[int]) -> Layout:
+    """The largest square plane a width × height panel holds with its tick labels and legend, centred.
+
+    The legend goes under the plane's x labels, or beside the plane when that leaves the plane
+    bigger (a wide, short panel); if the plane would be under MIN_PLANE columns the legend is
+    dropped, then the tick labels.
+    """
+
+    def fit(cols: int, rows: int) -> int:
+        n = max(min(cols, 2 * rows), 0)
+        return n - n % 2
+
+    def below(ticks: bool, legend: bool) -> Layout:
+        margin = label_width + 1 if ticks else 0
+        rows = _pack_rows(entry_widths, width) if legend else []
+        n = fit(width - margin, height - ticks - len(rows))
+        x0 = (width - margin - n) // 2 + margin
+        y0 = max((height - n // 2 - ticks - len(rows)) // 2, 0)
+        placed = []
+        for r, row in enumerate(rows):
+            row_width = sum(entry_widths[i] for i in row) + GAP * (len(row) - 1)
+            x = min(max(x0 + n // 2 - row_width // 2, 0), width - row_width)
+            for i in row:
+                placed.append((x, y0 + n // 2 + ticks + r, i))
+                x += entry_widths[i] + GAP
+        return Layout(x0, y0, n, ticks, tuple(placed))
+
+    def beside() -> Layout | None:
+        margin = label_width + 1
+        if not entry_widths or len(entry_widths) > height - 1:
+            return None
+        legend_width = max(entry_widths)
+        n = fit(width - margin - GAP - legend_width, height - 1)
+        x0 = (width - margin - n - GAP - legend_width) // 2 + margin
+        rows = max(n // 2, len(entry_widths))
+        y0 = max((height - 1 - rows) // 2, 0)
+        top = y0 + max((n // 2 - len(entry_widths)) // 2, 0)
+        placed = tuple((x0 + n + GAP, top + i, i) for i in range(len(entry_widths)))
+        return Layout(x0, y0, n, True, placed)
+
+    full = below(True, True)
+    side = beside()
+    if side is not None and side.size > full.size:
+        full = side
+    for layout in (full, below(True, False)):
+        if layout.size >= MIN_PLANE:
+            return layout
+    return below(False, False)
+
+
+def join_pieces(width: int, pieces: list[tuple[int, Strip]], style: Style) -> Strip:
+    """One row of `width` cells: each (x, strip) piece at its column, blanks between (overlaps dropped)."""
+    parts: list[Strip] = []
+    x = 0
+    for px, strip in sorted(pieces, key=lambda p: p[0]):
+        if px < x or px >= width:
+            continue
+        if px > x:
+            parts.append(Strip.blank(px - x, style))
+        parts.append(strip)
+        x = px + strip.cell_length
+    if x < width:
+        parts.append(Strip.blank(width - x, style))
+    return Strip.join(parts).crop(0, width) if parts else Strip.blank(width, style)
 
 
 class Heatmap(Widget, can_focus=False):
@@ -108,7 +239,7 @@ class Heatmap(Widget, can_focus=False):
     """
 
     class Clicked(Message):
-        """Posted when the heatmap is clicked; `x`, `y` are data coordinates of the clicked cell's centre."""
+        """Posted when the plane is clicked; `x`, `y` are data coordinates of the clicked cell's centre."""
 
         def __init__(self, heatmap: Heatmap, x: float, y: float) -> None:
             super().__init__()
@@ -124,22 +255,29 @@ class Heatmap(Widget, can_focus=False):
     probe: reactive[tuple[float, float] | None] = reactive(None)
     """A cursor position in data coordinates, drawn as a cross (None hides it)."""
 
+    discretize: reactive[bool] = reactive(False)
+    """Show only the decision (sign of the output, or the winning class), as Playground's checkbox does."""
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.no_color = no_color()
         self._evaluate: Evaluator | None = None
         self._kind = "binary"
-        self._data_bounds: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
-        self._values: np.ndarray | None = None  # (2H, W) or (2H, W, k), finite
+        self._scale = (-1.0, 1.0)
+        self._bounds: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
+        self._values: np.ndarray | None = None  # (N, N) or (N, N, k), finite
         self._train: tuple[np.ndarray, np.ndarray] | None = None
         self._test: tuple[np.ndarray, np.ndarray] | None = None
         self._show_test = True
         self._n_classes = 2
+        self._class_names: tuple[str, ...] = ()
         self._regression = False
+        self._layout: Layout | None = None
+        self._entries: list[Strip] = []  # the legend's entries, as laid out
         self._dirty = True
-        self._keys: np.ndarray | None = None  # (H, W) packed colour pairs (colour mode)
-        self._chars: np.ndarray | None = None  # (H, W) characters (NO_COLOR mode)
-        self._strips: dict[int, Strip] = {}
+        self._keys: np.ndarray | None = None  # (N/2, N) packed colour pairs (colour mode)
+        self._chars: np.ndarray | None = None  # (N/2, N) characters (NO_COLOR mode)
+        self._strips: dict[int, Strip] = {}  # widget row -> strip
 
     # ---------------------------------------------------------------- public API
 
@@ -154,33 +292,37 @@ class Heatmap(Widget, can_focus=False):
         return self._bounds
 
     @property
-    def _bounds(self) -> tuple[float, float, float, float]:
-        """The data bounds, widened in x or y so that every pixel covers a square of the plane."""
-        xmin, xmax, ymin, ymax = self._data_bounds
-        width, height = self.size.width, 2 * self.size.height
-        if width <= 0 or height <= 0:
-            return self._data_bounds
-        dx, dy = xmax - xmin, ymax - ymin
-        if dx / width < dy / height:
-            grow = (dy * width / height - dx) / 2
-            return xmin - grow, xmax + grow, ymin, ymax
-        grow = (dx * height / width - dy) / 2
-        return xmin, xmax, ymin - grow, ymax + grow
+    def plane(self) -> Region:
+        """The cells the square plane occupies in the widget (empty before the first layout)."""
+        layout = self._layout
+        if layout is None:
+            return Region(0, 0, 0, 0)
+        return Region(layout.x0, layout.y0, layout.size, layout.size // 2)
 
     @property
     def values(self) -> np.ndarray | None:
-        """The last evaluated grid, (2H, W) or (2H, W, k), non-finite values replaced by 0."""
+        """The last evaluated grid, (N, N) or (N, N, k) pixels, non-finite values replaced by 0."""
         return self._values
 
-    def set_evaluator(self, evaluate: Evaluator | None, kind: str, bounds: tuple[float, float, float, float]) -> None:
-        """Set the function evaluated over the plane, the kind of its output and the plane's bounds."""
+    def set_evaluator(
+        self,
+        evaluate: Evaluator | None,
+        kind: str,
+        bounds: tuple[float, float, float, float],
+        scale: tuple[float, float] = (-1.0, 1.0),
+    ) -> None:
+        """Set the function evaluated over the plane, the kind of its output and the plane's bounds.
+
+        `scale` is what the colour ends mean for a 'binary' field, for the legend: (-1, 1) for a
+        ±1 output, (0, 1) for a probability.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown heatmap kind {kind!r}")
         xmin, xmax, ymin, ymax = (float(b) for b in bounds)
         if not (xmax > xmin and ymax > ymin):
             raise ValueError(f"empty bounds {bounds!r}")
-        self._evaluate, self._kind, self._data_bounds = evaluate, kind, (xmin, xmax, ymin, ymax)
-        self._values = self._evaluate_grid()
+        self._evaluate, self._kind, self._bounds, self._scale = evaluate, kind, (xmin, xmax, ymin, ymax), scale
+        self._lay_out(evaluate=True)
         self._invalidate()  # a new field: repaint it all (on the next render, after any new points too)
 
     def refresh_field(self) -> None:
@@ -189,8 +331,9 @@ class Heatmap(Widget, can_focus=False):
         Colours are quantised, so once training settles most rows come out the same as
         before: those keep their strips, and Textual repaints only the others.
         """
-        self._values = self._evaluate_grid()
-        if self._dirty:  # a full rebuild is due anyway
+        layout, entries = self._layout, [e.text for e in self._entries]
+        self._lay_out(evaluate=True)
+        if self._dirty or self._layout != layout:  # a full rebuild is due anyway
             self._invalidate()
             return
         old = self._keys if self._keys is not None else self._chars
@@ -199,12 +342,15 @@ class Heatmap(Widget, can_focus=False):
         if old is None or new is None or old.shape != new.shape:
             self._invalidate()
             return
-        changed = np.flatnonzero((old != new).any(axis=1)).tolist()
-        for y in changed:
+        y0 = self._layout.y0
+        rows = [y0 + r for r in np.flatnonzero((old != new).any(axis=1)).tolist()]
+        if [e.text for e in self._entries] != entries:  # e.g. a neuron's peak, written on the legend
+            rows += sorted({y for _, y, _ in self._layout.legend})
+        for y in rows:
             self._strips.pop(y, None)
-        if changed:
+        if rows:
             width = self.size.width
-            self.refresh(*(Region(0, y, width, 1) for y in changed))
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
 
     def set_points(
         self,
@@ -215,35 +361,48 @@ class Heatmap(Widget, can_focus=False):
         show_test: bool = True,
         n_classes: int = 2,
         regression: bool = False,
+        class_names: Sequence[str] = (),
     ) -> None:
-        """Set the data points drawn on top of the field (test points drawn lighter)."""
+        """Set the data points drawn on top of the field (training points ringed white, test points black)."""
         self._train = self._point_set(points, labels)
         self._test = self._point_set(test_points, test_labels)
         self._show_test = show_test
         self._n_classes = max(int(n_classes), 1)
         self._regression = regression
+        self._class_names = tuple(str(name) for name in class_names)
+        self._lay_out(evaluate=False)
         self._invalidate()
 
     def pixel_to_data(self, px: float, py: float) -> tuple[float, float]:
-        """Data coordinates of the centre of pixel (px, py); py counts half-cells from the top."""
-        width, height = self.size.width, 2 * self.size.height
+        """Data coordinates of the centre of plane pixel (px, py); py counts half-cells from the plane's top."""
+        n = max(self.plane.width, 1)
         xmin, xmax, ymin, ymax = self._bounds
-        x = xmin + (px + 0.5) / max(width, 1) * (xmax - xmin)
-        y = ymax - (py + 0.5) / max(height, 1) * (ymax - ymin)
+        x = xmin + (px + 0.5) / n * (xmax - xmin)
+        y = ymax - (py + 0.5) / n * (ymax - ymin)
         return float(x), float(y)
 
     def data_to_pixel(self, x: float, y: float) -> tuple[int, int]:
-        """The pixel (px, py) containing data point (x, y); may lie outside the widget ((-1, -1) if not finite)."""
-        width, height = self.size.width, 2 * self.size.height
+        """The plane pixel (px, py) containing data point (x, y); may lie outside the plane ((-1, -1) if not finite)."""
+        n = self.plane.width
         xmin, xmax, ymin, ymax = self._bounds
         if not (np.isfinite(x) and np.isfinite(y)):
             return -1, -1
-        return int(np.floor((x - xmin) / (xmax - xmin) * width)), int(np.floor((ymax - y) / (ymax - ymin) * height))
+        return int(np.floor((x - xmin) / (xmax - xmin) * n)), int(np.floor((ymax - y) / (ymax - ymin) * n))
 
     def data_to_cell(self, x: float, y: float) -> tuple[int, int]:
-        """The cell (column, row) containing data point (x, y); may lie outside the widget."""
+        """The widget cell (column, row) showing data point (x, y); may lie outside the plane."""
         px, py = self.data_to_pixel(x, y)
-        return px, py // 2
+        plane = self.plane
+        return plane.x + px, plane.y + py // 2
+
+    def grid_points(self) -> np.ndarray:
+        """The (N * N, 2) pixel centres of the plane in data coordinates, row-major from the top-left."""
+        n = self.plane.width
+        xmin, xmax, ymin, ymax = self._bounds
+        xs = xmin + (np.arange(n) + 0.5) / max(n, 1) * (xmax - xmin)
+        ys = ymax - (np.arange(n) + 0.5) / max(n, 1) * (ymax - ymin)
+        gx, gy = np.meshgrid(xs, ys)
+        return np.column_stack([gx.ravel(), gy.ravel()])
 
     # ---------------------------------------------------------------- events
 
@@ -253,54 +412,167 @@ class Heatmap(Widget, can_focus=False):
         self._strips.clear()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Re-evaluate the grid at the new size."""
+        """Lay out and re-evaluate the grid at the new size."""
         self.refresh_field()
 
+    def watch_discretize(self) -> None:
+        """Recolour the field (the legend changes too)."""
+        self._lay_out(evaluate=False)
+        self._invalidate()
+
     def on_click(self, event: events.Click) -> None:
-        """Post Clicked with the data coordinates of the clicked cell's centre."""
+        """Post Clicked with the data coordinates of the clicked cell's centre (clicks off the plane are ignored)."""
         offset = event.get_content_offset(self)
-        if offset is None or self.size.width == 0 or self.size.height == 0:
+        plane = self.plane
+        if offset is None or not plane.contains(offset.x, offset.y):
             return
-        x, _ = self.pixel_to_data(offset.x, 0)
-        _, y = self.pixel_to_data(0, 2 * offset.y + 0.5)  # the cell's centre: between its two pixels
+        x, _ = self.pixel_to_data(offset.x - plane.x, 0)
+        _, y = self.pixel_to_data(0, 2 * (offset.y - plane.y) + 0.5)  # the cell's centre: between its two pixels
         self.post_message(self.Clicked(self, x, y))
 
     # ---------------------------------------------------------------- rendering
 
     def render_line(self, y: int) -> Strip:
-        """One row of half-block cells (blank when there is nothing to show)."""
-        width = self.size.width
+        """One row of the panel: tick label, plane cells, legend (blank where there is nothing to show)."""
         if self._dirty:
             self._build()
             self._strips.clear()
-        rows = self._keys if self._keys is not None else self._chars
-        if rows is None or y >= rows.shape[0]:
-            return Strip.blank(width, self.rich_style)
         strip = self._strips.get(y)
         if strip is None:
-            if self._keys is not None:
-                strip = keys_to_strip(self._keys[y])
-            else:
-                strip = text_strip("".join(self._chars[y].tolist()), self.rich_style)
-            if strip.cell_length != width:  # the grid lags a resize by a frame
-                strip = strip.adjust_cell_length(width, self.rich_style)
-            self._strips[y] = strip
+            strip = self._strips[y] = join_pieces(self.size.width, self._pieces(y), self.rich_style)
         return self._draw_probe(strip, y)
+
+    def _pieces(self, y: int) -> list[tuple[int, Strip]]:
+        """The (column, strip) pieces of widget row y."""
+        layout = self._layout
+        rows = self._keys if self._keys is not None else self._chars
+        if layout is None or rows is None or layout.size == 0:
+            return []
+        style = self.rich_style
+        pieces = [(x, self._entries[i]) for x, ly, i in layout.legend if ly == y]
+        r = y - layout.y0
+        if 0 <= r < rows.shape[0]:
+            if self._keys is not None:
+                pieces.append((layout.x0, keys_to_strip(self._keys[r], CELL_CHARS)))
+            else:
+                pieces.append((layout.x0, text_strip("".join(self._chars[r].tolist()), style)))
+            if layout.ticks:
+                pieces += [(layout.x0 - 1 - len(text), text_strip(text, style))
+                           for row, text in self._y_ticks() if row == r]
+        elif layout.ticks and r == rows.shape[0]:
+            pieces += [(layout.x0 + col, text_strip(text, style)) for col, text in self._x_ticks()]
+        return pieces
+
+    def _y_ticks(self) -> list[tuple[int, str]]:
+        """(plane row, label) of the y tick labels: ymax at the top, ymin at the bottom, 0 between if it fits."""
+        rows = self.plane.height
+        _, _, ymin, ymax = self._bounds
+        ticks = [(0, tick_label(ymax, ymax - ymin)), (rows - 1, tick_label(ymin, ymax - ymin))]
+        zero = int(np.floor(ymax / (ymax - ymin) * rows)) if ymin < 0 < ymax else -1
+        if 1 < zero < rows - 2:
+            ticks.append((zero, "0"))
+        return ticks
+
+    def _x_ticks(self) -> list[tuple[int, str]]:
+        """(plane column where the label starts, label): xmin at the left edge, xmax at the right, 0 between."""
+        n = self.plane.width
+        xmin, xmax, _, _ = self._bounds
+        left, right = tick_label(xmin, xmax - xmin), tick_label(xmax, xmax - xmin)
+        ticks = [(0, left), (n - len(right), right)]
+        if xmin < 0 < xmax:
+            col = int(np.floor(-xmin / (xmax - xmin) * n))
+            if len(left) < col < n - len(right) - 1:
+                ticks.append((col, "0"))
+        return ticks if n >= len(left) + len(right) + 1 else []
 
     def _draw_probe(self, strip: Strip, y: int) -> Strip:
         """Overlay the probe cross on the strip if the probe lies in row y."""
         if self.probe is None:
             return strip
         col, row = self.data_to_cell(*self.probe)
-        if row != y or not 0 <= col < strip.cell_length:
+        plane = self.plane
+        if row != y or not plane.contains(col, row):
             return strip
-        if self.no_color or self._keys is None or col >= self._keys.shape[1]:
+        if self.no_color or self._keys is None:
             return overlay_cell(strip, col, "+", self.rich_style)
-        key = int(self._keys[y, col])
-        up, lo = key >> 24, key & 0xFFFFFF
+        key = int(self._keys[row - plane.y, col - plane.x])
+        up, lo = (key >> 24) & 0xFFFFFF, key & 0xFFFFFF
         cell = tuple((((up >> s) & 0xFF) + ((lo >> s) & 0xFF)) // 2 for s in (16, 8, 0))
         style = Style(color=Color.from_rgb(*contrast_color(cell)), bgcolor=Color.from_rgb(*cell), bold=True)
         return overlay_cell(strip, col, "┼", style)
+
+    # ---------------------------------------------------------------- legend
+
+    def _legend(self) -> list[Strip]:
+        """The legend's entries: what the colours (or characters) mean, then the train/test key."""
+        if self._evaluate is None:
+            return []
+        if self.no_color:
+            return [text_strip(text) for text in self._legend_texts()]
+        entries = self._scale_entries()
+        if self._train is not None:
+            entries.append(self._dot_entry(TRAIN_OUTLINE, "train"))
+        if self._test is not None and self._show_test:
+            entries.append(self._dot_entry(TEST_OUTLINE, "test"))
+        return entries
+
+    def _names(self) -> list[str]:
+        """The class names shown in the legend (class indices when none were given)."""
+        k = self._values.shape[-1] if self._kind == "multiclass" and self._values is not None else self._n_classes
+        k = max(k, 2)
+        names = list(self._class_names[:k])
+        return names + [str(i) for i in range(len(names), k)]
+
+    def _range_labels(self) -> tuple[str, str]:
+        """What the two ends of the colour scale stand for."""
+        if self._kind == "neuron":
+            peak = float(np.abs(self._values).max()) if self._values is not None and self._values.size else 0.0
+            return f"-{short_number(peak)}", short_number(peak)
+        if self._kind == "binary":
+            return tick_label(self._scale[0], 1.0), tick_label(self._scale[1], 1.0)
+        return "-1", "1"  # regression: the colours saturate at ±1
+
+    def _scale_entries(self) -> list[Strip]:
+        """Colour mode: a colour bar with its range, or one swatch per class (per sign when discretized)."""
+        if self._kind == "multiclass" or (self._kind == "binary" and self.discretize):
+            return [self._swatch(CLASS_COLORS[i % len(CLASS_COLORS)], name) for i, name in enumerate(self._names())]
+        if self.discretize:
+            return [self._swatch(NEGATIVE, "<0"), self._swatch(POSITIVE, ">0")]
+        lo, hi = self._range_labels()
+        colours = diverging(_quantise(np.linspace(-1.0, 1.0, LEGEND_BAR)))
+        style = self.rich_style
+        bar = [Segment(" ", Style(bgcolor=Color.from_rgb(*map(int, c)))) for c in colours]
+        return [Strip([Segment(f"{lo} ", style), *bar, Segment(f" {hi}", style)])]
+
+    def _swatch(self, colour: tuple[int, int, int], name: str) -> Strip:
+        """A class's colour and its name."""
+        return Strip([Segment("██", Style(color=Color.from_rgb(*colour))), Segment(f" {name}", self.rich_style)])
+
+    def _dot_entry(self, outline: tuple[int, int, int], what: str) -> Strip:
+        """How a training or test point looks: a dot on its outline colour."""
+        dot = Style(color=Color.from_rgb(*_KEY_DOTS[outline]), bgcolor=Color.from_rgb(*outline))
+        return Strip([Segment("●", dot), Segment(f" {what}", self.rich_style)])
+
+    def _legend_texts(self) -> list[str]:
+        """NO_COLOR: the legend's entries as plain text."""
+        names = self._names()
+        if self._kind == "multiclass":  # the field shows each class's character, a point its shape
+            texts = [f"{CLASS_CHARS[i]}{TRAIN_GLYPHS[i % len(TRAIN_GLYPHS)]}"
+                     + ("" if name == CLASS_CHARS[i] else f" {name}") for i, name in enumerate(names)]
+        else:
+            if self.discretize:
+                lo, hi = ("<0", ">0") if self._kind != "binary" else (names[0], names[1])
+                texts = [f"[{CHAR_RAMP[0]}]{lo} [{CHAR_RAMP[-1]}]{hi}"]
+            else:
+                lo, hi = self._range_labels()
+                texts = [f"{lo} [{CHAR_RAMP}] {hi}"]
+            if self._train is not None:
+                point_names = ("<0", "≥0") if self._regression else names
+                texts += [f"{TRAIN_GLYPHS[i % len(TRAIN_GLYPHS)]} {name}" for i, name in enumerate(point_names)]
+        if self._test is not None and self._show_test:
+            k = 2 if self._regression else len(names)
+            texts.append("".join(TEST_GLYPHS[i % len(TEST_GLYPHS)] for i in range(k)) + " test")
+        return texts
 
     # ---------------------------------------------------------------- internals
 
@@ -309,6 +581,22 @@ class Heatmap(Widget, can_focus=False):
         self._dirty = True
         self._strips.clear()
         self.refresh()
+
+    def _lay_out(self, evaluate: bool) -> None:
+        """Lay the panel out and evaluate the field on the plane if asked, or if the plane changed size
+        (twice at most: the legend may widen with the new values, e.g. a neuron's peak)."""
+        _, _, ymin, ymax = self._bounds
+        label_width = max(len(tick_label(ymin, ymax - ymin)), len(tick_label(ymax, ymax - ymin)))
+        for _ in range(2):
+            self._entries = self._legend()
+            layout = plane_layout(self.size.width, self.size.height, label_width,
+                                  [e.cell_length for e in self._entries])
+            resized = self._layout is None or layout.size != self._layout.size
+            self._layout = layout
+            if not (evaluate or resized):
+                return
+            self._values = self._evaluate_grid()
+            evaluate = False
 
     @staticmethod
     def _point_set(points: np.ndarray | None, labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -322,33 +610,23 @@ class Heatmap(Widget, can_focus=False):
         ok = np.isfinite(pts).all(axis=1) & np.isfinite(lab)
         return pts[ok], lab[ok]
 
-    def grid_points(self) -> np.ndarray:
-        """The (2H * W, 2) pixel centres in data coordinates, row-major from the top-left."""
-        width, height = self.size.width, 2 * self.size.height
-        xmin, xmax, ymin, ymax = self._bounds
-        xs = xmin + (np.arange(width) + 0.5) / max(width, 1) * (xmax - xmin)
-        ys = ymax - (np.arange(height) + 0.5) / max(height, 1) * (ymax - ymin)
-        gx, gy = np.meshgrid(xs, ys)
-        return np.column_stack([gx.ravel(), gy.ravel()])
-
     def _evaluate_grid(self) -> np.ndarray | None:
-        """Evaluate the whole grid in one call; None if there is nothing to evaluate."""
-        width, height = self.size.width, 2 * self.size.height
-        if self._evaluate is None or width == 0 or height == 0:
+        """Evaluate the whole plane in one call; None if there is nothing to evaluate."""
+        n = self.plane.width
+        if self._evaluate is None or n == 0:
             return None
-        n = width * height
         try:
             out = np.asarray(self._evaluate(self.grid_points()), dtype=np.float64)
             if self._kind == "multiclass":
-                if out.ndim != 2 or out.shape[0] != n:
-                    raise ValueError(f"expected ({n}, k) class probabilities, got {out.shape}")
-                return _finite(out).reshape(height, width, out.shape[1])
-            if out.size != n:
-                raise ValueError(f"expected {n} values, got {out.shape}")
-            return _finite(out).reshape(height, width)
+                if out.ndim != 2 or out.shape[0] != n * n:
+                    raise ValueError(f"expected ({n * n}, k) class probabilities, got {out.shape}")
+                return _finite(out).reshape(n, n, out.shape[1])
+            if out.size != n * n:
+                raise ValueError(f"expected {n * n} values, got {out.shape}")
+            return _finite(out).reshape(n, n)
         except Exception as error:  # a broken or diverged model must never take the UI down
             self.log.error(f"heatmap evaluator failed: {error!r}")
-            shape = (height, width, max(self._n_classes, 2)) if self._kind == "multiclass" else (height, width)
+            shape = (n, n, max(self._n_classes, 2)) if self._kind == "multiclass" else (n, n)
             return np.zeros(shape)
 
     def _build(self) -> None:
@@ -359,12 +637,11 @@ class Heatmap(Widget, can_focus=False):
             return
         n_classes = self._values.shape[-1] if self._kind == "multiclass" else self._n_classes
         if self.no_color:
-            self._chars = field_chars(self._values, self._kind, n_classes)
+            self._chars = field_chars(self._values, self._kind, n_classes, self.discretize)
             self._overlay_chars(self._chars)
         else:
-            pixels = field_colors(self._values, self._kind, n_classes)
-            self._overlay_pixels(pixels)
-            self._keys = pack_pairs(pixels)
+            self._keys = pack_pairs(field_colors(self._values, self._kind, n_classes, self.discretize))
+            self._overlay_keys(self._keys)
 
     def _visible_sets(self) -> list[tuple[np.ndarray, np.ndarray, bool]]:
         """(points, labels, is_test) for each point set to draw, test points first (under training points)."""
@@ -375,46 +652,40 @@ class Heatmap(Widget, can_focus=False):
             sets.append((*self._train, False))
         return sets
 
-    def _pixel_indices(self, pts: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, cols, mask) of the pixels holding pts in a (2H, W) grid; mask marks points inside it."""
-        height, width = shape
+    def _pixel_indices(self, pts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, cols, mask) of the pixels holding pts in an n × n plane; mask marks points inside it."""
         xmin, xmax, ymin, ymax = self._bounds
-        cols = np.floor((pts[:, 0] - xmin) / (xmax - xmin) * width).astype(np.intp)
-        rows = np.floor((ymax - pts[:, 1]) / (ymax - ymin) * height).astype(np.intp)
-        inside = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
+        cols = np.floor((pts[:, 0] - xmin) / (xmax - xmin) * n).astype(np.intp)
+        rows = np.floor((ymax - pts[:, 1]) / (ymax - ymin) * n).astype(np.intp)
+        inside = (cols >= 0) & (cols < n) & (rows >= 0) & (rows < n)
         return rows[inside], cols[inside], inside
 
-    def _point_colors(self, labels: np.ndarray) -> np.ndarray:
-        """Saturated colour of each label: class colour, or the diverging ramp for regression targets."""
+    def _point_classes(self, labels: np.ndarray) -> np.ndarray:
+        """Each point's class index (regression: 0 below zero, 1 from zero up)."""
         if self._regression:
-            return diverging(labels).astype(np.float64)
-        return _PALETTE[np.clip(labels, 0, None).astype(np.intp) % len(_PALETTE)]
+            return (labels >= 0).astype(np.intp)
+        return np.clip(labels, 0, None).astype(np.intp)
 
-    def _overlay_pixels(self, pixels: np.ndarray) -> None:
-        """Paint data points into the (2H, W, 3) pixel array in place, keeping them visible on the field."""
+    def _overlay_keys(self, keys: np.ndarray) -> None:
+        """Draw each data point as a dot in its class colour on a white (train) or black (test) cell.
+
+        The outline keeps a point visible on any field colour, its own included; a dot too close
+        to its outline (a regression target near 0 on white) is drawn darker.
+        """
         for pts, labels, is_test in self._visible_sets():
-            rows, cols, inside = self._pixel_indices(pts, pixels.shape[:2])
+            rows, cols, inside = self._pixel_indices(pts, keys.shape[1])
             if not len(rows):
                 continue
-            colour = self._point_colors(labels[inside])
-            if is_test:
-                colour = blend(colour, _WHITE, 0.5).astype(np.float64)
-            under = pixels[rows, cols].astype(np.float64)
-            too_close = np.abs(colour - under).max(axis=1) < 64  # e.g. an orange point in an orange region
-            colour[too_close] *= 0.55
-            pixels[rows, cols] = colour.round().astype(np.uint8)
+            lab = labels[inside]
+            fill = diverging(lab).astype(np.float64) if self._regression else _PALETTE[self._point_classes(lab) % len(_PALETTE)]
+            outline = TEST_OUTLINE if is_test else TRAIN_OUTLINE
+            close = np.abs(fill - np.array(outline)).max(axis=1) < 96
+            fill[close] = blend(fill[close], (96, 96, 96), 0.5)
+            keys[rows // 2, cols] = _POINT | (_pack_rgb(fill) << 24) | int(_pack_rgb(np.array(outline)))
 
     def _overlay_chars(self, chars: np.ndarray) -> None:
-        """NO_COLOR: replace the cells holding data points by 'o'/'x' (binary) or class characters."""
+        """NO_COLOR: a point's cell shows its class's shape, filled for training points, hollow for test points."""
         for pts, labels, is_test in self._visible_sets():
-            rows, cols, inside = self._pixel_indices(pts, (2 * chars.shape[0], chars.shape[1]))
-            lab = labels[inside]
-            if self._regression:
-                glyphs = np.where(lab < 0, "o", "x")
-            elif self._n_classes <= 2:
-                glyphs = np.where(lab > 0, "x", "o")
-            else:
-                glyphs = np.array(list(CLASS_CHARS))[np.clip(lab, 0, None).astype(np.intp) % len(CLASS_CHARS)]
-            if is_test:
-                glyphs = np.char.upper(glyphs)
-            chars[rows // 2, cols] = glyphs
+            rows, cols, inside = self._pixel_indices(pts, chars.shape[1])
+            glyphs = np.array(list(TEST_GLYPHS if is_test else TRAIN_GLYPHS))
+            chars[rows // 2, cols] = glyphs[self._point_classes(labels[inside]) % len(glyphs)]
