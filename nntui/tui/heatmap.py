@@ -409,6 +409,7 @@ class Heatmap(Widget, can_focus=False):
     def notify_style_update(self) -> None:
         """Drop cached strips: uncoloured text and blanks use the widget's own style."""
         super().notify_style_update()
+        self._entries = self._legend()
         self._strips.clear()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -508,7 +509,7 @@ class Heatmap(Widget, can_focus=False):
         if self._evaluate is None:
             return []
         if self.no_color:
-            return [text_strip(text) for text in self._legend_texts()]
+            return [text_strip(text, self.rich_style) for text in self._legend_texts()]
         entries = self._scale_entries()
         if self._train is not None:
             entries.append(self._dot_entry(TRAIN_OUTLINE, "train"))

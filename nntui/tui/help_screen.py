@@ -40,10 +40,13 @@ answers get closer to the right ones. How wrong it still is gets measured by the
   colour; for regression the colour shows the predicted number.
 - The line where the colour flips is the **decision boundary**: the network's
   idea of where one class ends and the other begins.
-- The dots are the data, coloured by their true class. **Training points** are
-  drawn in strong colours: the network learns from them. **Test points** are
-  drawn paler: they are kept aside to check whether what the network learned also
-  works on data it has never seen (`t` shows or hides them).
+- The dots are the data, coloured by their true class. **Training points** sit on a
+  white square: the network learns from them. **Test points** sit on a black square:
+  they are kept aside to check whether what the network learned also works on data
+  it has never seen (`t` shows or hides them). Without colour, training points are
+  filled shapes (● ■ ▲ …, one per class) and test points hollow ones (○ □ △ …).
+- Under the map: the axes' ticks and the legend, what each colour means (`v`
+  shows only the decision: the winning class, no shades).
 - When a neuron is selected, the heatmap shows **that neuron's output** instead of
   the network's (`escape` goes back to the network's output).
 
@@ -80,6 +83,7 @@ and what to do about it).
 | `r` | reset the weights: same data, same random seed, start again |
 | `n` | new data with a new random seed |
 | `t` | show / hide the test points |
+| `v` | discretize the heatmap: only the decision, each class in its full colour (again: the shades) |
 | `l` | loss curve on a log scale (log10 of the loss) and back |
 | `<` / `>` | train slower / faster: 1, 3, 10, 30, 100 epochs per second (redrawn up to 20 times a second), or full speed (the start; redrawn 10 times a second); the loss curve 5 times a second while training. Training runs in a process of its own, so drawing never slows it down |
 | `Tab`, arrows, click | select a neuron: the heatmap shows what it computes; `escape` goes back |
