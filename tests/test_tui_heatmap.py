@@ -362,9 +362,9 @@ async def test_heatmap_shows_ticks_and_legend() -> None:
         bar = [c for c in cells(heatmap.render_line(plane.bottom + 1)) if c[0] == " " and c[2] not in (None,)]
         colours = [bg for _, _, bg in bar]
         assert NEGATIVE in colours and POSITIVE in colours  # the colour bar runs from orange to blue
-        heatmap.set_points(np.array([[1.0, 1.0]]), np.array([1]), show_test=False)
+        heatmap.set_points(np.array([[1.0, 1.0]]), np.array([1]), np.array([[2.0, 2.0]]), np.array([0]), show_test=False)
         await pilot.pause()
-        assert "test" not in "".join(screen_text(heatmap))
+        assert "test" not in "".join(screen_text(heatmap)) and heatmap.plane == plane  # t: the plane does not jump
         heatmap.set_evaluator(sign_x, "binary", BOUNDS, scale=(0.0, 1.0))  # a probability
         await pilot.pause()
         assert text_after(heatmap).split()[:2] == ["0", "1"]

@@ -509,12 +509,15 @@ class Heatmap(Widget, can_focus=False):
         if self._evaluate is None:
             return []
         if self.no_color:
-            return [text_strip(text, self.rich_style) for text in self._legend_texts()]
-        entries = self._scale_entries()
-        if self._train is not None:
-            entries.append(self._dot_entry(TRAIN_OUTLINE, "train"))
-        if self._test is not None and self._show_test:
-            entries.append(self._dot_entry(TEST_OUTLINE, "test"))
+            entries = [text_strip(text, self.rich_style) for text in self._legend_texts()]
+        else:
+            entries = self._scale_entries()
+            if self._train is not None:
+                entries.append(self._dot_entry(TRAIN_OUTLINE, "train"))
+            if self._test is not None:
+                entries.append(self._dot_entry(TEST_OUTLINE, "test"))
+        if self._test is not None and not self._show_test:  # hidden with t: keep its room, so the plane stays put
+            entries[-1] = Strip.blank(entries[-1].cell_length, self.rich_style)
         return entries
 
     def _names(self) -> list[str]:
@@ -570,7 +573,7 @@ class Heatmap(Widget, can_focus=False):
             if self._train is not None:
                 point_names = ("<0", "≥0") if self._regression else names
                 texts += [f"{TRAIN_GLYPHS[i % len(TRAIN_GLYPHS)]} {name}" for i, name in enumerate(point_names)]
-        if self._test is not None and self._show_test:
+        if self._test is not None:
             k = 2 if self._regression else len(names)
             texts.append("".join(TEST_GLYPHS[i % len(TEST_GLYPHS)] for i in range(k)) + " test")
         return texts
