@@ -45,8 +45,9 @@ answers get closer to the right ones. How wrong it still is gets measured by the
   they are kept aside to check whether what the network learned also works on data
   it has never seen (`t` shows or hides them). Without colour, training points are
   filled shapes (● ■ ▲ …, one per class) and test points hollow ones (○ □ △ …).
-- Under the map: the axes' ticks and the legend, what each colour means (`v`
-  shows only the decision: the winning class, no shades).
+- The numbers at the edges are the plane's coordinates; the legend under (or
+  beside) the map says what each colour means. `v` shows only the decision: the
+  winning class, no shades.
 - When a neuron is selected, the heatmap shows **that neuron's output** instead of
   the network's (`escape` goes back to the network's output).
 
