@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from nntui.engine.trainer import EpochStats
 from nntui.tui.help_screen import HelpScreen
-from nntui.tui.loss_plot import LossPlot, downsample, lr_change_epochs
+from nntui.tui.loss_plot import LossPlot, downsample, lr_changes
 from nntui.tui.status_bar import StatusBar
 
 
@@ -41,12 +41,12 @@ def test_downsample_bounds_and_endpoints(n: int, max_points: int) -> None:
         np.testing.assert_array_equal(ys, xs**2)
 
 
-def test_lr_change_epochs() -> None:
-    assert lr_change_epochs([]) == []
-    assert lr_change_epochs(make_history(1)) == []
-    assert lr_change_epochs(make_history(20)) == []
-    history = make_history(20, lr_at={5: 0.1, 6: 0.3, 12: 0.03})
-    assert lr_change_epochs(history) == [5, 6, 12]
+def test_lr_changes() -> None:
+    assert lr_changes(np.array([])) == []
+    assert lr_changes(np.array([0.03])) == []
+    assert lr_changes(np.full(20, 0.03)) == []
+    lr = np.array([h.lr for h in make_history(20, lr_at={5: 0.1, 6: 0.3, 12: 0.03})])
+    assert lr_changes(lr) == [5, 6, 12]
 
 
 # ------------------------------------------------------------------ LossPlot
