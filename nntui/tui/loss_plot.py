@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 from time import monotonic, perf_counter
 
 import numpy as np
@@ -86,6 +87,7 @@ class LossPlot(PlotextPlot):
         self._version = 0  # bumped whenever new data is applied
         self._cache_key: tuple | None = None
         self._cache: RenderResult = Text("")
+        self._marks: list[Mark] = []  # labels for the frame's top line, made by _draw
         self._reset_arrays()
 
     # ------------------------------------------------------------------ data
@@ -193,6 +195,8 @@ class LossPlot(PlotextPlot):
             plt.theme(theme)
             legend = self._draw(width, plot_height)
             body = Text.from_ansi(plt.build()).split("\n")
+            if len(body) > 1:  # the frame's top line names the vertical marks, where they cross it
+                body[0] = _label_marks(body[0], self._marks)
             ticks = body[-1]  # the epoch ticks: the axis is named at their right end, where it reads on
             if ticks.cell_len == width and not ticks.plain[-len(EPOCH) - 1 :].strip():
                 body[-1] = ticks[: width - len(EPOCH)].append(EPOCH, style="dim")
@@ -209,6 +213,7 @@ class LossPlot(PlotextPlot):
         """Put the curves, axes, ticks and marks of the epochs shown into plotext; returns the legend."""
         plt = self.plt
         plt.clear_data()
+        self._marks = []
         plt.title(None)
         plt.xlabel(None)
         plt.ylabel(None)
@@ -258,7 +263,8 @@ class LossPlot(PlotextPlot):
         if right_ticks:
             plt.ylim(0.0, 1.0, yside="right")
             plt.yticks(right_ticks, right_labels, yside="right")
-        cols = max(1, width - 2 - len(y_labels[0]) - max(map(len, right_labels), default=0))
+        left_width = len(y_labels[0]) + 1  # the tick labels and the axis: the canvas starts here
+        cols = max(1, width - 1 - left_width - max(map(len, right_labels), default=0))
 
         # The epoch axis: from the first epoch to the last shown (at least MIN_EPOCHS), whole-number ticks.
         x_lo = float(epochs[0])
@@ -269,12 +275,22 @@ class LossPlot(PlotextPlot):
             x_hi = max(x_hi, (at * cols - label_cols * x_lo) / (cols - label_cols))
         plt.xlim(x_lo, x_hi)
         # The ticks' labels end short of the line's end, which names the axis.
-        x_ticks = _epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - (len(y_labels[0]) + 1))
+        x_ticks = _epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - left_width)
         plt.xticks(x_ticks, [_epoch_label(t) for t in x_ticks])
-        per_col = (x_hi - x_lo) / max(1, cols - 1)
 
         max_points = max(2, cols)  # about one point per character column of the plot area
         margin = 3 * (y_hi - y_lo)  # beyond this a point is clipped (still off the axes) before plotext sees it
+
+        def draw(name: str, xs: Array, ys: Array, right: bool = False) -> None:
+            marker, color, _ = series[name]
+            plt.plot(xs.tolist(), ys.tolist(), color=color, marker=marker, yside="right" if right else None)
+
+        def mark(epoch: float, label: str, color: tuple[int, int, int], left_too: bool = False) -> None:
+            """A vertical line at this epoch, named on the frame's top line where it crosses it."""
+            plt.vline(epoch, color=color)
+            column = left_width + math.floor(0.5 + (cols - 1) * (epoch - x_lo) / (x_hi - x_lo))
+            self._marks.append(Mark(column, label, _style(color), left_too))
+
         for name, values in losses.items():
             if self.log_scale:
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -282,30 +298,25 @@ class LossPlot(PlotextPlot):
             keep = np.isfinite(values)
             if keep.any():
                 xs, ys = downsample(epochs_drawn[keep], np.clip(values[keep], y_lo - margin, y_hi + margin), max_points)
-                marker, color, _ = series[name]
-                plt.plot(xs.tolist(), ys.tolist(), color=color, marker=marker)
+                draw(name, xs, ys)
+                above = ys > y_hi  # off the top (a divergence's run-up): an arrow on the top row says so
+                if above.any():
+                    plt.scatter(xs[above].tolist(), [y_hi] * int(above.sum()), color=series[name][1], marker="↑")
         if show_acc:
             for name, values in accs.items():
                 keep = np.isfinite(values)
                 if keep.any():
-                    xs, ys = downsample(epochs_drawn[keep], values[keep], max_points)
-                    marker, color, _ = series[name]
-                    plt.plot(xs.tolist(), ys.tolist(), color=color, marker=marker, yside="right")
+                    draw(name, *downsample(epochs_drawn[keep], values[keep], max_points), right=True)
+        if diverged is not None:
+            mark(float(epochs[diverged]), DIVERGED, DIVERGED_COLOR, left_too=True)
         if schedule:
             keep = np.isfinite(lr) & (lr > 0)
-            xs, ys = downsample(epochs_drawn[keep], lr[keep] / lr[keep].max(), max_points)
-            marker, color, _ = series["lr"]
-            plt.plot(xs.tolist(), ys.tolist(), color=color, marker=marker, yside="right")
+            draw("lr", *downsample(epochs_drawn[keep], lr[keep] / lr[keep].max(), max_points), right=True)
             shown.append("lr")
         elif marks:
-            self._draw_lr_marks(epochs_drawn, marks, x_hi, per_col, y_lo)
+            for i in marks:
+                mark(float(epochs_drawn[i]), f"lr {lr[i]:g}", LR_COLOR)
             shown.append("lr change")
-        if diverged is not None:
-            at = float(epochs[diverged])
-            plt.vline(at, color=DIVERGED_COLOR)
-            right = at + per_col * label_cols <= x_hi + per_col / 2
-            plt.text(DIVERGED, at + per_col if right else at - per_col, y_hi, color=DIVERGED_COLOR,
-                     alignment="left" if right else "right")
         return _legend(width, shown, self._note())
 
     def _loss_axis(self, losses: dict[str, Array], intervals: int) -> tuple[float, float, list[float], list[str]]:
@@ -342,18 +353,6 @@ class LossPlot(PlotextPlot):
             decimals += 1
         return 0.0, hi, ticks, [f"{t:.{decimals}f}" for t in ticks]
 
-    def _draw_lr_marks(self, epochs: Array, where: list[int], x_hi: float, per_col: float, y_lo: float) -> None:
-        """A purple vertical line at each learning-rate change, labelled with the new rate where it fits."""
-        plt = self.plt
-        for i in where:
-            plt.vline(float(epochs[i]), color=LR_COLOR)
-        # Labels "lr 0.1" at the bottom, right of each mark, only where they don't run into the next mark.
-        xs = [float(epochs[i]) for i in where] + [x_hi + per_col * 20]
-        for k, i in enumerate(where):
-            label = f"lr {self._lr[i]:g}"
-            if (xs[k + 1] - xs[k]) / per_col >= len(label) + 2 and xs[k] + per_col * (len(label) + 1) <= x_hi:
-                plt.text(label, xs[k] + per_col, y_lo, color=LR_COLOR, alignment="left")
-
     def _note(self) -> Text:
         """What the legend line says on its right: rewound to an epoch, the log scale."""
         note = Text()
@@ -365,6 +364,15 @@ class LossPlot(PlotextPlot):
 
 
 DIVERGED = "diverged"
+
+
+class Mark(NamedTuple):
+    """A vertical mark's label on the frame's top line."""
+
+    column: int  # where the mark's line meets the frame
+    label: str
+    style: str
+    left_too: bool  # may go left of the line if there is no room right of it
 EPOCH = "epoch"
 Spec = tuple[str, tuple[int, int, int], str]  # a curve's plotext marker, colour and legend glyph
 
@@ -417,6 +425,18 @@ def lr_changes(lr: Array) -> list[int]:
     with np.errstate(invalid="ignore"):
         changed = ~np.isclose(lr[1:], lr[:-1], rtol=1e-9, atol=0.0)
     return (np.flatnonzero(changed) + 1).tolist()
+
+
+def _label_marks(line: Text, marks: list[Mark]) -> Text:
+    """The frame's top line with each mark's label just right of where its line meets the frame
+    (or, for some, just left), where that part of the frame is bare; other labels are left out."""
+    for column, label, style, left_too in marks:
+        for start in (column + 1, column - len(label)) if left_too else (column + 1,):
+            end = start + len(label)
+            if start > 0 and end < line.cell_len and set(line.plain[start:end]) == {"─"}:
+                line = Text.assemble(line[:start], (label, style), line[end:])
+                break
+    return line
 
 
 def _nice_step(raw: float) -> float:
