@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, NamedTuple
 from time import monotonic, perf_counter
+from typing import Any, NamedTuple
 
 import numpy as np
 from plotext._utility import colors_to_ansi as plotext_ansi
@@ -44,6 +44,18 @@ MIN_EPOCHS = 10  # the epoch axis spans at least this many epochs, so that the f
 SPIKE = 10.0  # losses above this many times the first epoch's are drawn off the top (a divergence's run-up)
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
 LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
+DIVERGED = "diverged"  # the label of the divergence's mark
+EPOCH = "epoch"  # the name of the x axis, at the end of its tick labels
+Spec = tuple[str, tuple[int, int, int], str]  # a curve's plotext marker, colour and legend glyph
+
+
+class Mark(NamedTuple):
+    """A vertical mark's label on the frame's top line."""
+
+    column: int  # where the mark's line meets the frame
+    label: str
+    style: str
+    left_too: bool  # may go left of the line if there is no room right of it
 
 
 def _tint(rgb: tuple[int, int, int], amount: float = 0.35) -> tuple[int, int, int]:
@@ -81,7 +93,7 @@ class LossPlot(PlotextPlot):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.build_count = 0  # plotext builds so far (for tests and profiling)
-        self.last_build_seconds = 0.0  # time of the latest data + build + ANSI parse
+        self.last_build_seconds = 0.0  # time of the latest build: data, plotext and the text
         self._pending: MetricsLog | None = None
         self._classification = True
         self._dirty = False
@@ -231,7 +243,7 @@ class LossPlot(PlotextPlot):
             plt.xlim(0, MIN_EPOCHS)
             plt.ylim(0, 1)
             plt.yticks([0, 1], ["0", "1"])
-            x_ticks = _epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4)
+            x_ticks = _epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4)  # as below, labels "0", "1"
             plt.xticks(x_ticks, [_epoch_label(t) for t in x_ticks])
             plt.scatter([0], [0], marker=" ")
             return _legend(width, ["train loss", "test loss"], self._note())
@@ -250,7 +262,7 @@ class LossPlot(PlotextPlot):
         marks = lr_changes(lr)
         schedule = len(marks) > MAX_LR_MARKS  # then the rate is drawn as a line on the right axis
 
-        # The loss axis: from 0 (or the lowest decade) to a tick at or above the highest healthy loss.
+        # The loss axis (left) fits the healthy losses; accuracy (right) is 0-100 %.
         rows = height - 3  # the frame's two lines and the epoch ticks
         y_lo, y_hi, y_ticks, y_labels = self._loss_axis(losses, max(1, min(5, (rows - 1) // 2)))
         y_labels = [label.rjust(max(map(len, y_labels))) for label in y_labels]
@@ -325,13 +337,13 @@ class LossPlot(PlotextPlot):
     def _loss_axis(self, losses: dict[str, Array], intervals: int) -> tuple[float, float, list[float], list[str]]:
         """Limits, ticks and tick labels of the loss axis, from the healthy losses.
 
-        A divergence's run-up (losses above SPIKE times the first epoch's) does not stretch the
-        axis: it goes off the top.  On a log scale the axis is log10 of the loss, in whole decades,
-        labelled with the losses themselves.
+        From 0 to just above the highest loss, or to the tick there if that is close.  A divergence's
+        run-up (losses above SPIKE times the first epoch's) does not stretch the axis: it goes off
+        the top.  On a log scale the axis is log10 of the loss, labelled with the losses themselves.
         """
         train, test = losses["train loss"], losses["test loss"]
         both = np.concatenate([train, test])
-        finite = both[np.isfinite(both)]
+        finite = healthy = both[np.isfinite(both)]
         top = 1.0
         if finite.size:
             first = np.stack([train, test], axis=1)
@@ -340,7 +352,7 @@ class LossPlot(PlotextPlot):
             healthy = finite[finite <= cap] if cap > 0 else finite
             top = float(healthy.max()) if healthy.size else float(np.nanmax(first))
         if self.log_scale:
-            logs = np.log10(np.maximum(healthy, LOG_FLOOR)) if finite.size and healthy.size else np.zeros(1)
+            logs = np.log10(np.maximum(healthy, LOG_FLOOR)) if healthy.size else np.zeros(1)
             lo, hi = float(logs.min()), float(logs.max())
             pad = 0.04 * (hi - lo) or 0.5
             return (lo - pad, hi + pad, *_log_ticks(lo - pad, hi + pad, intervals))
@@ -366,18 +378,6 @@ class LossPlot(PlotextPlot):
         return note
 
 
-DIVERGED = "diverged"
-
-
-class Mark(NamedTuple):
-    """A vertical mark's label on the frame's top line."""
-
-    column: int  # where the mark's line meets the frame
-    label: str
-    style: str
-    left_too: bool  # may go left of the line if there is no room right of it
-EPOCH = "epoch"
-Spec = tuple[str, tuple[int, int, int], str]  # a curve's plotext marker, colour and legend glyph
 
 
 def _series(plain: bool) -> dict[str, Spec]:
