@@ -243,8 +243,7 @@ class LossPlot(PlotextPlot):
             plt.xlim(0, MIN_EPOCHS)
             plt.ylim(0, 1)
             plt.yticks([0, 1], ["0", "1"])
-            x_ticks = _epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4)  # as below, labels "0", "1"
-            plt.xticks(x_ticks, [_epoch_label(t) for t in x_ticks])
+            plt.xticks(*_epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4))  # as below: "0", "1" left
             plt.scatter([0], [0], marker=" ")
             return _legend(width, ["train loss", "test loss"], self._note())
         epochs = self._epoch[:n]
@@ -290,8 +289,7 @@ class LossPlot(PlotextPlot):
             x_hi = max(x_hi, (at * cols - label_cols * x_lo) / (cols - label_cols))
         plt.xlim(x_lo, x_hi)
         # The ticks' labels end short of the line's end, which names the axis.
-        x_ticks = _epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - left_width)
-        plt.xticks(x_ticks, [_epoch_label(t) for t in x_ticks])
+        plt.xticks(*_epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - left_width))
 
         max_points = max(2, cols)  # about one point per character column of the plot area
         margin = 3 * (y_hi - y_lo)  # beyond this a point is clipped (still off the axes) before plotext sees it
@@ -481,26 +479,28 @@ def _nice_step(raw: float) -> float:
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
 
 
-def _epoch_ticks(lo: float, hi: float, cols: int, end: int) -> list[float]:
-    """Whole-number epochs from lo to hi on an axis of ``cols`` columns, spaced so that their
-    labels don't touch, and each label (centred on its tick) ending before column ``end``."""
-    room = len(_epoch_label(hi)) + 3
+def _epoch_ticks(lo: float, hi: float, cols: int, end: int) -> tuple[list[float], list[str]]:
+    """Whole-number epochs from lo to hi on an axis of ``cols`` columns and their labels, spaced so
+    that the labels don't touch, each (centred on its tick) ending before column ``end``."""
+    room = len(f"{int(hi):,}") + 3
     step = _nice_step(max(1.0, (hi - lo) / max(1, cols // room)))
     if step % 1:  # 2.5 epochs: not a whole number
         step *= 2
     ticks = [k * step for k in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
 
-    def last_column(t: float) -> float:
-        label = len(_epoch_label(t))
-        return (t - lo) / (hi - lo) * (cols - 1) - label // 2 + label
+    def last_column(t: float, label: str) -> float:
+        return (t - lo) / (hi - lo) * (cols - 1) - len(label) // 2 + len(label)
 
-    return [t for t in ticks if last_column(t) < end]
+    kept = [(t, label) for t, label in zip(ticks, _epoch_labels(ticks)) if last_column(t, label) < end]
+    return [t for t, _ in kept], [label for _, label in kept]
 
 
-def _epoch_label(epoch: float) -> str:
-    """1,500 or 20k: an epoch as a tick label."""
-    e = int(round(epoch))
-    return f"{e // 1000:,}k" if e >= 10_000 and e % 1000 == 0 else f"{e:,}"
+def _epoch_labels(ticks: list[float]) -> list[str]:
+    """Epochs as tick labels: 1,500; or 20k, 40k when they are all whole thousands, up to 10,000 or more."""
+    epochs = [int(round(t)) for t in ticks]
+    if epochs and max(epochs) >= 10_000 and all(e % 1000 == 0 for e in epochs):
+        return [f"{e // 1000:,}k" if e else "0" for e in epochs]
+    return [f"{e:,}" for e in epochs]
 
 
 def _log_ticks(lo: float, hi: float, intervals: int) -> tuple[list[float], list[str]]:
