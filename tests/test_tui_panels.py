@@ -238,6 +238,14 @@ async def test_loss_chart_of_a_few_epochs_is_not_squashed() -> None:
     assert epoch_ticks(text) == ["0", "2", "4", "6", "8", "10"] or epoch_ticks(text) == [str(e) for e in range(10)]
 
 
+async def test_loss_chart_of_a_long_run_labels_epochs_in_one_format() -> None:
+    plot, text = await _chart(make_history(25_000), size=(58, 18))
+    labels = epoch_ticks(text)
+    assert labels[0] == "0" and all(label.endswith("k") for label in labels[1:])  # not "5,000 … 10k"
+    plot, text = await _chart(make_history(1_613), size=(58, 18))
+    assert all(label.replace(",", "").isdigit() for label in epoch_ticks(text))
+
+
 async def test_loss_chart_without_colour_tells_the_curves_apart(monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     plot, text = await _chart(make_history(200), size=(80, 24))
