@@ -45,6 +45,7 @@ from nntui.live.process import LiveTraining  # noqa: E402
 from nntui.session import build_session  # noqa: E402
 from nntui.settings import merge  # noqa: E402
 from nntui.tui.app import FRAME_INTERVAL, FULL_SPEED_INTERVAL, SPEEDS, UI_BUDGET, NNTuiApp  # noqa: E402
+from nntui.tui.loss_plot import BUILD_SHARE as PLOT_SHARE  # noqa: E402
 from nntui.tui.loss_plot import MIN_INTERVAL as PLOT_INTERVAL  # noqa: E402
 
 SIZE = (120, 40)
@@ -352,7 +353,8 @@ def run_ui(quick: bool = False) -> list[Table]:
         "frames/s: the app's heavy-panel redraws (app._draw: heatmap, diagram, status, plot data), spaced by the frame "
         f"pacer so that drawing takes at most {UI_BUDGET:.0%} of the UI process's core, at most {1 / FULL_SPEED_INTERVAL:g} "
         f"a second at full speed (FULL_SPEED_INTERVAL) and {1 / FRAME_INTERVAL:g} paced (FRAME_INTERVAL); plot builds/s: "
-        f"plotext builds of the loss plot (LossPlot.build_count), at full speed at most one per {PLOT_INTERVAL:g} s.",
+        f"plotext builds of the loss plot (LossPlot.build_count), with every frame while a build takes at most "
+        f"{PLOT_SHARE:.0%} of the time between them, else less often, down to one per {PLOT_INTERVAL:g} s.",
         "CPU: seconds of CPU per second of wall time (1 = one core): the UI thread from time.thread_time() (it includes "
         "the polling), the UI process from time.process_time() (with the reader thread unpickling updates), the training "
         "process from utime + stime of /proc/PID/stat; training and drawing share no interpreter lock now, and on a "
@@ -453,8 +455,9 @@ def run_frames(quick: bool = False) -> list[Table]:
         f"at most {MetricsLog().capacity:,} rows.",
         f"while training the app redraws these panels at most {1 / FRAME_INTERVAL:g} times a second paced "
         f"(FRAME_INTERVAL), {1 / FULL_SPEED_INTERVAL:g} at full speed (FULL_SPEED_INTERVAL), and less often when "
-        f"drawing would take more than {UI_BUDGET:.0%} of the UI process's core (tui/pacer.py); at full speed the "
-        f"loss plot at most every {PLOT_INTERVAL:g} s (loss_plot.MIN_INTERVAL).",
+        f"drawing would take more than {UI_BUDGET:.0%} of the UI process's core (tui/pacer.py); the loss plot with "
+        f"every frame while its build takes at most {PLOT_SHARE:.0%} of the time, else down to one per "
+        f"{PLOT_INTERVAL:g} s (loss_plot.BUILD_SHARE, MIN_INTERVAL).",
     ]
     return [table]
 

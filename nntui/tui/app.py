@@ -438,8 +438,8 @@ class NNTuiApp(App):
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels)
         self._drawn = True
         self._show_probe()
-        # While training, the plot (the costliest panel) keeps to its own slower rate; paused or
-        # stepped, it follows every frame.
+        # While training, the plot follows the frames as long as its build is cheap, else it keeps
+        # to a slower rate of its own (LossPlot.throttle); paused or stepped, it follows every frame.
         self.plot.set_log(self.live.log, data.task == "classification", now=not update.running)
         if data.is_2d:
             self.heatmap.refresh_field()

@@ -1,12 +1,25 @@
-"""The loss-curve panel: train/test loss per epoch, accuracy on a right axis, learning-rate marks."""
+"""The loss-curve panel: train/test loss per epoch, accuracy on a right axis, learning-rate marks.
+
+Made to be read at a glance: the legend is a line of its own above the axes, never over the data;
+the loss axis starts at 0 (or, with ``log_scale``, shows log10 of the loss, its ticks labelled with
+the losses themselves); the epoch ticks are whole numbers; accuracy has the right axis, 0-100 %.
+A run that diverged keeps its healthy history on screen: the loss axis reaches the highest finite
+loss up to SPIKE times the first epoch's, what lies above goes off the top, and a red line marks
+the epoch whose loss is no longer a number.  Rewound to an earlier epoch, the chart shows the run
+as it was then: up to that epoch, scaled to it, like every other panel.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from time import monotonic, perf_counter
+from typing import Any, NamedTuple
 
 import numpy as np
+from plotext._utility import colors_to_ansi as plotext_ansi
+from rich.ansi import AnsiDecoder
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
@@ -23,10 +36,26 @@ TRAIN_COLOR = POSITIVE  # blue, as in the heatmap's class-1 / positive colour
 TEST_COLOR = NEGATIVE  # orange
 LR_COLOR = CLASS_COLORS[4]  # purple: not used for anything else in this panel
 MAX_LR_MARKS = 8  # more learning-rate changes than this (a schedule): plot the rate as a line
-MARKER_COLOR = CLASS_COLORS[2]  # green: the epoch being viewed while rewinding
-MIN_INTERVAL = 0.2  # seconds between redraws while epochs keep arriving, unless told to draw now
+MARKER_COLOR = CLASS_COLORS[2]  # green: the note naming the epoch being viewed while rewinding
+DIVERGED_COLOR = CLASS_COLORS[3]  # red: the epoch the loss stopped being a number
+MIN_INTERVAL = 0.2  # the longest wait between redraws while epochs keep arriving, unless told to draw now
+BUILD_SHARE = 0.25  # while training, redraw as often as building the plot takes at most this share of the time
+MIN_EPOCHS = 10  # the epoch axis spans at least this many epochs, so that the first few are not one column
+SPIKE = 10.0  # losses above this many times the first epoch's are drawn off the top (a divergence's run-up)
 MIN_WIDTH, MIN_HEIGHT = 20, 6  # below this the plot is not drawn (plotext can fail on tiny canvases)
 LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
+DIVERGED = "diverged"  # the label of the divergence's mark
+EPOCH = "epoch"  # the name of the x axis, at the end of its tick labels
+Spec = tuple[str, tuple[int, int, int], str]  # a curve's plotext marker, colour and legend glyph
+
+
+class Mark(NamedTuple):
+    """A vertical mark's label on the frame's top line."""
+
+    column: int  # where the mark's line meets the frame
+    label: str
+    style: str
+    left_too: bool  # may go left of the line if there is no room right of it
 
 
 def _tint(rgb: tuple[int, int, int], amount: float = 0.35) -> tuple[int, int, int]:
@@ -48,15 +77,6 @@ def downsample(x: Array, y: Array, max_points: int) -> tuple[Array, Array]:
     return x[idx], y[idx]
 
 
-def lr_change_epochs(history: Sequence[EpochStats]) -> list[int]:
-    """Epochs whose learning rate differs from the previous epoch's (the first epoch with the new rate)."""
-    return [
-        cur.epoch
-        for prev, cur in zip(history, history[1:])
-        if not math.isclose(prev.lr, cur.lr, rel_tol=1e-9, abs_tol=0.0)
-    ]
-
-
 class LossPlot(PlotextPlot):
     """Train/test loss per epoch, accuracy on a right axis (classification), learning-rate marks."""
 
@@ -73,7 +93,7 @@ class LossPlot(PlotextPlot):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.build_count = 0  # plotext builds so far (for tests and profiling)
-        self.last_build_seconds = 0.0  # time of the latest data + build + ANSI parse
+        self.last_build_seconds = 0.0  # time of the latest build: data, plotext and the text
         self._pending: MetricsLog | None = None
         self._classification = True
         self._dirty = False
@@ -82,11 +102,12 @@ class LossPlot(PlotextPlot):
         self._version = 0  # bumped whenever new data is applied
         self._cache_key: tuple | None = None
         self._cache: RenderResult = Text("")
+        self._marks: list[Mark] = []  # labels for the frame's top line, made by _draw
         self._reset_arrays()
 
     # ------------------------------------------------------------------ data
     def set_log(self, log: MetricsLog, classification: bool, now: bool = False) -> None:
-        """Draw this log's figures, at most once per MIN_INTERVAL unless ``now``."""
+        """Draw this log's figures: with the next frame, unless building the plot is slow (``throttle``)."""
         self._pending = log
         self._classification = bool(classification)
         self._dirty = True
@@ -112,23 +133,29 @@ class LossPlot(PlotextPlot):
         if self._dirty:
             self._apply()
 
+    def throttle(self) -> float:
+        """Seconds between redraws while training: none while a build is cheap, so that the curve
+        follows every frame; longer for a slow build (a huge terminal), up to MIN_INTERVAL."""
+        return min(MIN_INTERVAL, self.last_build_seconds / BUILD_SHARE)
+
     def _schedule(self) -> None:
         """Apply now if the last redraw is old enough; else the next call will, or a timer if none comes.
 
-        The app calls set_history on every frame of its own: applying with the frame (rather than
+        The app calls set_log on every frame of its own: applying with the frame (rather than
         on a timer of the plot's own) keeps them to one screen update.  Frames come with some
         jitter, so 90% of the interval counts as enough.
         """
         if not self.is_mounted:
             return
         since = monotonic() - self._last_apply
-        if since >= 0.9 * MIN_INTERVAL:
+        interval = self.throttle()
+        if since >= 0.9 * interval:
             if self._timer is not None:
                 self._timer.stop()
                 self._timer = None
             self._apply()
         elif self._timer is None:  # in case no further history arrives
-            self._timer = self.set_timer(2 * MIN_INTERVAL - since, self._on_timer, name="loss-plot-throttle")
+            self._timer = self.set_timer(2 * interval - since, self._on_timer, name="loss-plot-throttle")
 
     def _on_timer(self) -> None:
         """The throttle interval has passed: apply what arrived meanwhile."""
@@ -177,11 +204,18 @@ class LossPlot(PlotextPlot):
         start = perf_counter()
         try:
             plt = self.plt
-            plt.plotsize(width, height)
-            plt._set_size(width, height)  # see PlotextPlot.render: needed for resizing to work
+            plot_height = height - 1  # the legend's line is above the axes
+            plt.plotsize(width, plot_height)
+            plt._set_size(width, plot_height)  # see PlotextPlot.render: needed for resizing to work
             plt.theme(theme)
-            self._draw(width, height)
-            result: RenderResult = Text.from_ansi(plt.build())
+            legend = self._draw(width, plot_height)
+            body = _figure_lines(plt)
+            if len(body) > 1:  # the frame's top line names the vertical marks, where they cross it
+                body[0] = _label_marks(body[0], self._marks)
+            ticks = body[-1]  # the epoch ticks: the axis is named at their right end, where it reads on
+            if ticks.cell_len == width and not ticks.plain[-len(EPOCH) - 1 :].strip():
+                body[-1] = ticks[: width - len(EPOCH)].append(EPOCH, style="dim")
+            result: RenderResult = Text("\n").join([legend, *body])
         except Exception as error:  # noqa: BLE001 - a plotting glitch must never take the app down
             self.log.warning(f"LossPlot: plot build failed at {width}x{height}: {error!r}")
             result = Text("")
@@ -190,103 +224,300 @@ class LossPlot(PlotextPlot):
         self._cache_key, self._cache = key, result
         return result
 
-    def _draw(self, width: int, height: int) -> None:
-        """Put the (downsampled, finite) curves, limits, labels and lr marks into plotext."""
+    def _draw(self, width: int, height: int) -> Text:
+        """Put the curves, axes, ticks and marks of the epochs shown into plotext; returns the legend."""
         plt = self.plt
         plt.clear_data()
-        log = self.log_scale
-        ylabel = "log10 loss" if log else "loss"
-        plt.xlabel("epoch")
-        plt.ylabel(ylabel)
-        show_acc = self._classification and bool(np.isfinite(self._train_acc).any() or np.isfinite(self._test_acc).any())
-        plt.title(f"{ylabel} · accuracy (right)" if show_acc else ylabel)
-        epochs = self._epoch
-        if len(epochs) == 0:
-            return
-        # The legend sits inside the plot: on short plots label only the loss lines, or nothing.
-        rows = height - 5  # title, frame, tick labels and axis label take about five rows
-        labelled = {"train loss", "test loss"} if rows >= 4 else set()
-        if rows >= 12:
-            labelled |= {"train acc", "test acc", "lr change"}
-        max_points = max(2, width - 12)  # about one point per character column of the plot area
+        self._marks = []
+        plt.title(None)
+        plt.xlabel(None)
+        plt.ylabel(None)
         plain = no_color()
-        x_lo, x_hi = float(epochs[0]), float(epochs[-1])
-        if x_hi <= x_lo:
-            x_hi = x_lo + 1.0
-        plt.xlim(x_lo, x_hi)
+        series = _series(plain)
+        # Rewound: the run as it was at the epoch viewed.  Diverged: the epochs before the loss
+        # stopped being a number (the diverged epoch's other figures mean nothing either).
+        n = len(self._epoch)
+        if self.marker_epoch is not None:
+            n = int(np.searchsorted(self._epoch, self.marker_epoch, side="right"))
+        if n == 0:  # no epoch yet: empty axes (an invisible point makes plotext draw them)
+            plt.xlim(0, MIN_EPOCHS)
+            plt.ylim(0, 1)
+            plt.yticks([0, 1], ["0", "1"])
+            plt.xticks(*_epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4))  # as below: "0", "1" left
+            plt.scatter([0], [0], marker=" ")
+            return _legend(width, ["train loss", "test loss"], self._note())
+        epochs = self._epoch[:n]
+        bad = ~np.isfinite(self._train_loss[:n])
+        diverged = int(np.argmax(bad)) if bad.any() else None
+        end = n if diverged is None else diverged
+        epochs_drawn = epochs[:end]
+        losses = {"train loss": self._train_loss[:end], "test loss": self._test_loss[:end]}
+        accs = {"train acc": self._train_acc[:end], "test acc": self._test_acc[:end]}
+        shown = [name for name, v in losses.items() if np.isfinite(v).any()]
+        show_acc = self._classification and any(np.isfinite(v).any() for v in accs.values())
+        if show_acc:
+            shown += [name for name, v in accs.items() if np.isfinite(v).any()]
+        lr = self._lr[:end]
+        marks = lr_changes(lr)
+        schedule = len(marks) > MAX_LR_MARKS  # then the rate is drawn as a line on the right axis
 
-        y_lo, y_hi = math.inf, -math.inf
-        curves = (
-            (self._train_loss, "train loss", TRAIN_COLOR, "hd"),
-            (self._test_loss, "test loss", TEST_COLOR, "dot" if plain else "hd"),
-        )
-        for values, label, color, marker in curves:
-            if log:
+        # The loss axis (left) fits the healthy losses; accuracy (right) is 0-100 %.
+        rows = height - 3  # the frame's two lines and the epoch ticks
+        y_lo, y_hi, y_ticks, y_labels = self._loss_axis(losses, max(1, min(5, (rows - 1) // 2)))
+        y_labels = [label.rjust(max(map(len, y_labels))) for label in y_labels]
+        plt.ylim(y_lo, y_hi)
+        plt.yticks(y_ticks, y_labels)
+        right_ticks: list[float] = []
+        right_labels: list[str] = []
+        if show_acc:
+            right_ticks = [0.0, 0.25, 0.5, 0.75, 1.0] if rows >= 9 else [0.0, 0.5, 1.0]
+            right_labels = [f"{t:.0%}" for t in right_ticks]
+        elif schedule:
+            right_ticks, right_labels = [0.0, 1.0], ["0", f"{np.nanmax(lr):g}"]
+        if right_ticks:
+            plt.ylim(0.0, 1.0, yside="right")
+            plt.yticks(right_ticks, right_labels, yside="right")
+        left_width = len(y_labels[0]) + 1  # the tick labels and the axis: the canvas starts here
+        cols = max(1, width - 1 - left_width - max(map(len, right_labels), default=0))
+
+        # The epoch axis: from the first epoch to the last shown (at least MIN_EPOCHS), whole-number ticks.
+        x_lo = float(epochs[0])
+        x_hi = max(float(epochs[-1]), float(self.marker_epoch or 0), x_lo + MIN_EPOCHS)
+        label_cols = len(DIVERGED) + 2
+        if diverged is not None and cols > 2 * label_cols:  # room right of the mark for its label
+            at = float(epochs[diverged])
+            x_hi = max(x_hi, (at * cols - label_cols * x_lo) / (cols - label_cols))
+        plt.xlim(x_lo, x_hi)
+        # The ticks' labels end short of the line's end, which names the axis.
+        plt.xticks(*_epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - left_width))
+
+        max_points = max(2, cols)  # about one point per character column of the plot area
+        margin = 3 * (y_hi - y_lo)  # beyond this a point is clipped (still off the axes) before plotext sees it
+
+        def draw(name: str, xs: Array, ys: Array, right: bool = False) -> None:
+            marker, color, _ = series[name]
+            plt.plot(xs.tolist(), ys.tolist(), color=color, marker=marker, yside="right" if right else None)
+
+        def mark(epoch: float, label: str, color: tuple[int, int, int], left_too: bool = False) -> None:
+            """A vertical line at this epoch, named on the frame's top line where it crosses it."""
+            plt.vline(epoch, color=color)
+            column = left_width + math.floor(0.5 + (cols - 1) * (epoch - x_lo) / (x_hi - x_lo))
+            self._marks.append(Mark(column, label, _style(color), left_too))
+
+        for name, values in losses.items():
+            if self.log_scale:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     values = np.log10(np.maximum(values, LOG_FLOOR))
             keep = np.isfinite(values)
-            if not keep.any():
-                continue
-            xs, ys = downsample(epochs[keep], values[keep], max_points)
-            y_lo, y_hi = min(y_lo, float(ys.min())), max(y_hi, float(ys.max()))
-            plt.plot(xs.tolist(), ys.tolist(), label=label if label in labelled else None, color=color, marker=marker)
-        if math.isfinite(y_lo):
-            pad = (y_hi - y_lo) * 0.05 or max(abs(y_hi) * 0.1, 0.5)
-            y_lo, y_hi = y_lo - pad, y_hi + pad
-            plt.ylim(y_lo, y_hi)
-
+            if keep.any():
+                xs, ys = downsample(epochs_drawn[keep], np.clip(values[keep], y_lo - margin, y_hi + margin), max_points)
+                draw(name, xs, ys)
+                above = ys > y_hi  # off the top (a divergence's run-up): an arrow on the top row says so
+                if above.any():
+                    plt.scatter(xs[above].tolist(), [y_hi] * int(above.sum()), color=series[name][1], marker="↑")
         if show_acc:
-            accs = (
-                (self._train_acc, "train acc", _tint(TRAIN_COLOR), "braille"),
-                (self._test_acc, "test acc", _tint(TEST_COLOR), "+" if plain else "braille"),
-            )
-            for values, label, color, marker in accs:
+            for name, values in accs.items():
                 keep = np.isfinite(values)
                 if keep.any():
-                    xs, ys = downsample(epochs[keep], values[keep], max_points)
-                    plt.plot(
-                        xs.tolist(), ys.tolist(), label=label if label in labelled else None,
-                        color=color, marker=marker, yside="right",
-                    )
-            plt.ylim(0.0, 1.0, yside="right")
-
-        self._draw_lr_marks(epochs, x_lo, x_hi, width, y_lo, y_hi, "lr change" in labelled)
-        if self.marker_epoch is not None:
-            plt.vline(float(self.marker_epoch), color=MARKER_COLOR)
-
-    def _draw_lr_marks(
-        self, epochs: Array, x_lo: float, x_hi: float, width: int, y_lo: float, y_hi: float, legend: bool
-    ) -> None:
-        """A purple vertical line at each learning-rate change, labelled with the new rate where it fits."""
-        lr = self._lr
-        if len(lr) < 2:
-            return
-        with np.errstate(invalid="ignore"):
-            changed = ~np.isclose(lr[1:], lr[:-1], rtol=1e-9, atol=0.0)
-        where = np.flatnonzero(changed) + 1
-        if len(where) == 0:
-            return
-        plt = self.plt
-        if len(where) > MAX_LR_MARKS:  # a schedule: draw the rate itself, scaled to the right axis
+                    draw(name, *downsample(epochs_drawn[keep], values[keep], max_points), right=True)
+        if diverged is not None:
+            mark(float(epochs[diverged]), DIVERGED, DIVERGED_COLOR, left_too=True)
+        if schedule:
             keep = np.isfinite(lr) & (lr > 0)
-            xs, ys = downsample(epochs[keep], lr[keep] / lr[keep].max(), max(2, width - 12))
-            plt.plot(xs.tolist(), ys.tolist(), color=LR_COLOR, marker="braille", yside="right",
-                     label="lr ÷ max" if legend else None)
-            plt.ylim(0.0, 1.0, yside="right")
-            return
-        for i in where:
-            plt.vline(float(epochs[i]), color=LR_COLOR)
-        if not math.isfinite(y_lo):
-            return
-        if legend:
-            # A legend entry: one "│" point drawn on top of the first mark itself, so it is invisible.
-            # (A point outside the axes would be clipped, and plotext 5 crashes on a labelled empty series.)
-            plt.scatter([float(epochs[where[0]])], [y_lo], label="lr change", color=LR_COLOR, marker="│")
-        # Labels "lr 0.1" at the bottom, right of each mark, only where they don't run into the next mark.
-        plot_cols = max(1, width - 12)
-        per_col = (x_hi - x_lo) / plot_cols
-        xs = [float(epochs[i]) for i in where] + [x_hi + per_col * 20]
-        for k, i in enumerate(where):
-            label = f"lr {lr[i]:g}"
-            if (xs[k + 1] - xs[k]) / per_col >= len(label) + 2 and xs[k] + per_col * (len(label) + 1) <= x_hi:
-                plt.text(label, xs[k] + per_col, y_lo, color=LR_COLOR, alignment="left")
+            draw("lr", *downsample(epochs_drawn[keep], lr[keep] / lr[keep].max(), max_points), right=True)
+            shown.append("lr")
+        elif marks:
+            for i in marks:
+                mark(float(epochs_drawn[i]), f"lr {lr[i]:g}", LR_COLOR)
+            shown.append("lr change")
+        return _legend(width, shown, self._note())
+
+    def _loss_axis(self, losses: dict[str, Array], intervals: int) -> tuple[float, float, list[float], list[str]]:
+        """Limits, ticks and tick labels of the loss axis, from the healthy losses.
+
+        From 0 to just above the highest loss, or to the tick there if that is close.  A divergence's
+        run-up (losses above SPIKE times the first epoch's) does not stretch the axis: it goes off
+        the top.  On a log scale the axis is log10 of the loss, labelled with the losses themselves.
+        """
+        train, test = losses["train loss"], losses["test loss"]
+        both = np.concatenate([train, test])
+        finite = healthy = both[np.isfinite(both)]
+        top = 1.0
+        if finite.size:
+            first = np.stack([train, test], axis=1)
+            first = first[np.isfinite(first).any(axis=1)][0]
+            cap = SPIKE * float(np.nanmax(first))
+            healthy = finite[finite <= cap] if cap > 0 else finite
+            top = float(healthy.max()) if healthy.size else float(np.nanmax(first))
+        if self.log_scale:
+            logs = np.log10(np.maximum(healthy, LOG_FLOOR)) if healthy.size else np.zeros(1)
+            lo, hi = float(logs.min()), float(logs.max())
+            pad = 0.04 * (hi - lo) or 0.5
+            return (lo - pad, hi + pad, *_log_ticks(lo - pad, hi + pad, intervals))
+        if not top > 0:
+            top = 1.0
+        step = _nice_step(top / (intervals + 0.5))
+        hi = top * 1.04  # a little headroom; up to the next tick if that is close
+        if step * math.ceil(top / step - 1e-9) <= top * 1.15:
+            hi = max(hi, step * math.ceil(top / step - 1e-9))
+        ticks = [step * k for k in range(math.floor(hi / step + 1e-9) + 1)]
+        decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+        if round(step * 10**decimals, 6) % 1:  # 2.5, 0.25: one more digit
+            decimals += 1
+        return 0.0, hi, ticks, [f"{t:.{decimals}f}" for t in ticks]
+
+    def _note(self) -> Text:
+        """What the legend line says on its right: rewound to an epoch, the log scale."""
+        note = Text()
+        if self.marker_epoch is not None:
+            note.append(f"to epoch {self.marker_epoch:,}", style=_style(MARKER_COLOR))
+        if self.log_scale:
+            note.append("  " if note else "").append("log scale", style="dim")
+        return note
+
+
+
+
+def _series(plain: bool) -> dict[str, Spec]:
+    """Each curve's marker, colour and legend glyph; without colour the markers tell them apart."""
+    return {
+        "train loss": ("hd", TRAIN_COLOR, "▚" if plain else "━"),
+        "test loss": ("dot", TEST_COLOR, "•") if plain else ("hd", TEST_COLOR, "━"),
+        "train acc": ("braille", _tint(TRAIN_COLOR), "⠒"),
+        "test acc": ("+", _tint(TEST_COLOR), "+") if plain else ("braille", _tint(TEST_COLOR), "⠒"),
+        "lr": ("braille", LR_COLOR, "⠒"),
+        "lr change": ("│", LR_COLOR, "│"),
+    }
+
+
+def _style(rgb: tuple[int, int, int]) -> str:
+    """A Rich style of this colour (none without colour)."""
+    return "" if no_color() else f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
+
+
+def _legend(width: int, names: list[str], note: Text) -> Text:
+    """One line naming the curves, each after its glyph in its colour: in full if that fits, else
+    grouped ("loss ━train ━test"), else without the learning rate; the note right-aligned if it fits."""
+    series = _series(no_color())
+
+    def entry(glyph_of: str, label: str) -> Text:
+        return Text.assemble((series[glyph_of][2], _style(series[glyph_of][1])), label)
+
+    full = [entry(name, " " + name) for name in names]
+    grouped: list[Text] = []
+    for kind in ("loss", "acc"):
+        mine = [name for name in names if name.endswith(" " + kind)]
+        if mine:
+            grouped.append(Text(kind + " ").append_text(Text(" ").join(entry(n, n.split()[0]) for n in mine)))
+    rate = [entry(name, "lr") for name in names if name.startswith("lr")]
+    lines = [Text("  ").join(full), Text("  ").join(grouped + rate), Text("  ").join(grouped)]
+    with_note = next((line for line in lines if line.cell_len + 2 + note.cell_len <= width), None)
+    if note and with_note is not None:
+        return with_note.append(" " * (width - with_note.cell_len - note.cell_len)).append_text(note)
+    line = next((line for line in lines if line.cell_len <= width), lines[-1])
+    line.truncate(width)
+    return line
+
+
+def lr_changes(lr: Array) -> list[int]:
+    """Indices of the rows whose learning rate differs from the row before's (the first with the new rate)."""
+    if len(lr) < 2:
+        return []
+    with np.errstate(invalid="ignore"):
+        changed = ~np.isclose(lr[1:], lr[:-1], rtol=1e-9, atol=0.0)
+    return (np.flatnonzero(changed) + 1).tolist()
+
+
+def _figure_lines(plt: Any) -> list[Text]:
+    """plotext's figure as lines of Rich Text, read from its matrix of characters and colours.
+
+    ``plt.build()`` writes the matrix out as ANSI codes, which Text.from_ansi then parses back:
+    reading the matrix directly costs about half as much (plotext < 6, as pinned).
+    """
+    plt._set_sizes()
+    plt._build_matrix()
+    matrix = plt.monitor.matrix
+    lines = []
+    for row in reversed(range(matrix.rows)):
+        chars, fg, bg, style = matrix.marker[row], matrix.fullground[row], matrix.background[row], matrix.style[row]
+        line, start = Text(), 0
+        for col in range(1, matrix.cols + 1):
+            if col == matrix.cols or fg[col] != fg[start] or bg[col] != bg[start] or style[col] != style[start]:
+                line.append("".join(chars[start:col]), _rich_style(fg[start], style[start], bg[start]))
+                start = col
+        lines.append(line)
+    return lines
+
+
+_STYLES: dict[str, Style] = {}
+
+
+def _rich_style(fg: Any, style: Any, bg: Any) -> Style:
+    """The Rich style of a plotext cell's colours: as plotext writes them in ANSI, read by Rich."""
+    key = repr((fg, style, bg))
+    if key not in _STYLES:
+        spans = AnsiDecoder().decode_line(plotext_ansi(fg, style, bg) + " ").spans
+        _STYLES[key] = spans[0].style if spans else Style.null()  # type: ignore[assignment]
+    return _STYLES[key]
+
+
+def _label_marks(line: Text, marks: list[Mark]) -> Text:
+    """The frame's top line with each mark's label just right of where its line meets the frame
+    (or, for some, just left), where that part of the frame is bare; other labels are left out."""
+    for column, label, style, left_too in marks:
+        for start in (column + 1, column - len(label)) if left_too else (column + 1,):
+            end = start + len(label)
+            if start > 0 and end < line.cell_len and set(line.plain[start:end]) == {"─"}:
+                line = Text.assemble(line[:start], (label, style), line[end:])
+                break
+    return line
+
+
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``raw``."""
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+
+
+def _epoch_ticks(lo: float, hi: float, cols: int, end: int) -> tuple[list[float], list[str]]:
+    """Whole-number epochs from lo to hi on an axis of ``cols`` columns and their labels, spaced so
+    that the labels don't touch, each (centred on its tick) ending before column ``end``."""
+    room = len(f"{int(hi):,}") + 3
+    step = _nice_step(max(1.0, (hi - lo) / max(1, cols // room)))
+    if step % 1:  # 2.5 epochs: not a whole number
+        step *= 2
+    ticks = [k * step for k in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
+
+    def last_column(t: float, label: str) -> float:
+        return (t - lo) / (hi - lo) * (cols - 1) - len(label) // 2 + len(label)
+
+    kept = [(t, label) for t, label in zip(ticks, _epoch_labels(ticks)) if last_column(t, label) < end]
+    return [t for t, _ in kept], [label for _, label in kept]
+
+
+def _epoch_labels(ticks: list[float]) -> list[str]:
+    """Epochs as tick labels: 1,500; or 20k, 40k when they are all whole thousands, up to 10,000 or more."""
+    epochs = [int(round(t)) for t in ticks]
+    if epochs and max(epochs) >= 10_000 and all(e % 1000 == 0 for e in epochs):
+        return [f"{e // 1000:,}k" if e else "0" for e in epochs]
+    return [f"{e:,}" for e in epochs]
+
+
+def _log_ticks(lo: float, hi: float, intervals: int) -> tuple[list[float], list[str]]:
+    """Ticks of a log10 axis from lo to hi, labelled with the losses themselves: every n-th decade,
+    or 1, 2 and 5 times each, or every digit; the finest of these with at most intervals + 1 ticks."""
+    first, last = math.floor(lo), math.ceil(hi)
+    step = max(1, math.ceil((last - first) / max(1, intervals)))
+    choices = []
+    for mantissas in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        decades = [k for k in range(first, last + 1) if k % step == 0 or len(mantissas) > 1]
+        ticks = [(math.log10(m) + k, m, k) for k in decades for m in mantissas if lo <= math.log10(m) + k <= hi]
+        choices.append(ticks)
+    fitting = [ticks for ticks in choices if 2 <= len(ticks) <= intervals + 1]
+    ticks = fitting[-1] if fitting else next((t for t in choices if len(t) >= 2), choices[-1])
+    return [t for t, _, _ in ticks], [_power_label(m, k) for _, m, k in ticks]
+
+
+def _power_label(m: int, k: int) -> str:
+    """m × 10**k as a loss: 0.02, 1, 500, or 2e-5 and 1e6 beyond."""
+    return f"{m * 10.0**k:g}" if -4 <= k <= 4 else f"{m}e{k}"
