@@ -35,6 +35,7 @@ from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
+from nntui.tui.images import ImageData
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.messages import LiveMessage, TrainingUpdate
@@ -44,6 +45,7 @@ from nntui.tui.pacer import FramePacer
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm, needs_reset
 from nntui.tui.status_bar import StatusBar
+from nntui.tui.weight_images import WeightImages
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
@@ -140,6 +142,8 @@ class NNTuiApp(App):
         self.plot = LossPlot(id="plot")
         self.heatmap = Heatmap(id="heatmap")
         self.digits = DigitsView(id="digits")
+        self.weights = WeightImages(id="weights")
+        self.images: ImageData | None = None  # image data: how inputs map back to pictures
         self.confusion = ConfusionMatrix(id="confusion")
         self.status = StatusBar(id="status")
         self.right = Vertical(self.heatmap, self.digits, self.confusion, id="right")
@@ -149,6 +153,7 @@ class NNTuiApp(App):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield self.diagram
+                yield self.weights
                 yield self.plot
             yield self.right
         yield Static(f"make the terminal larger (needs {MIN_WIDTH}×{MIN_HEIGHT})", id="too-small")
@@ -277,7 +282,7 @@ class NNTuiApp(App):
         self._drawn = False
         self.failure = None
         self.generation += 1
-        self.selected = self.diagram.selected = None
+        self.selected = self.diagram.selected = self.weights.selected = None
         self.probe = None
         self.view_epoch = None
         self._configure_panels()
@@ -303,6 +308,14 @@ class NNTuiApp(App):
         """Show the panels that fit this dataset."""
         data = self.session.dataset
         self.right.set_class(not data.is_2d, "-digits")
+        # Pictures: the first layer's weight images take the diagram's place (64 or 784 inputs
+        # make a diagram of "pixel0 … 783 more"), and the test pictures show with their predictions.
+        self.images = ImageData.of(data)
+        self.query_one("#left").set_class(self.images is not None, "-images")
+        self.right.set_class(self.images is not None, "-images")
+        if self.images is not None:
+            legend = "' ' −, '@' +" if self.weights.no_color else "orange −, blue +"
+            self.weights.border_subtitle = f"{legend} · {'-'.join(map(str, self.session.net.sizes))}"
         self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
         heatmap = self.heatmap
         if data.is_2d:
@@ -445,9 +458,12 @@ class NNTuiApp(App):
             self.confusion.set_matrix(
                 confusion_matrix(data.y_test, predicted, data.n_classes), data.class_names
             )
-            if not data.is_2d and data.n_inputs == 64:
+            if self.images is not None:
                 n = min(N_DIGITS, data.n_test)
-                self.digits.set_digits(data.x_test[:n], data.y_test[:n], predicted[:n])
+                self.digits.set_digits(self.images.grey(data.x_test[:n]), data.y_test[:n], predicted[:n],
+                                       self.images.class_names)
+        if self.images is not None:
+            self.weights.set_weights(self.view.net.W[0], self.images.shape)
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
@@ -691,7 +707,8 @@ class NNTuiApp(App):
             indices = layer_indices(session.net, layer)[:12]
             return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
 
-        screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck)
+        screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck,
+                                 images=self.images)
         self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
 
     def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
@@ -773,8 +790,12 @@ class NNTuiApp(App):
     def on_network_diagram_neuron_selected(self, message: NetworkDiagram.NeuronSelected) -> None:
         self._select(None if message.layer is None else (message.layer, message.index))
 
+    def on_weight_images_neuron_selected(self, message: WeightImages.NeuronSelected) -> None:
+        self._select(None if message.layer is None else (message.layer, message.index))
+
     def _select(self, selected: tuple[int, int] | None) -> None:
         self.selected = selected
+        self.weights.selected = selected
         self._set_heatmap_evaluator()
         if selected is None:
             self.set_focus(None)  # the arrow keys step training again
