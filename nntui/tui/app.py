@@ -53,7 +53,7 @@ FRAME_INTERVAL = 1 / 20  # seconds between redraws while training at a chosen pa
 FULL_SPEED_INTERVAL = 1 / 10  # … and while training flat out
 UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this share of the UI process's core
 MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
-N_DIGITS = 12  # test digits shown for the digits dataset
+N_DIGITS = 60  # test pictures offered to their panel for image data (it shows as many as fit)
 SIGNAL_GRACE = 3.0  # seconds the app has to end after SIGTERM or SIGHUP
 
 CYCLES = {
@@ -163,7 +163,6 @@ class NNTuiApp(App):
     def on_mount(self) -> None:
         self.diagram.border_title = "network (Tab: select a neuron)"
         self.plot.border_title = "loss"
-        self.digits.border_title = "test digits and predictions"
         self._configure_panels()
         self._check_size()
         self.live = LiveTraining(
@@ -314,6 +313,7 @@ class NNTuiApp(App):
         self.query_one("#left").set_class(self.images is not None, "-images")
         self.right.set_class(self.images is not None, "-images")
         if self.images is not None:
+            self.digits.border_title = f"test {'digits' if data.name == 'digits' else 'images'} and predictions"
             legend = "' ' −, '@' +" if self.weights.no_color else "orange −, blue +"
             self.weights.border_subtitle = f"{legend} · {'-'.join(map(str, self.session.net.sizes))}"
         self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
@@ -791,7 +791,9 @@ class NNTuiApp(App):
         self._select(None if message.layer is None else (message.layer, message.index))
 
     def on_weight_images_neuron_selected(self, message: WeightImages.NeuronSelected) -> None:
-        self._select(None if message.layer is None else (message.layer, message.index))
+        selected = None if message.layer is None else (message.layer, message.index)
+        if selected == self.weights.selected:  # else a later key has moved on: this one would undo it
+            self._select(selected)
 
     def _select(self, selected: tuple[int, int] | None) -> None:
         self.selected = selected

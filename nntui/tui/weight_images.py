@@ -178,7 +178,11 @@ class WeightImages(Widget, can_focus=True):
             return canvas.strips()
         x0 = 0
         if self.selected is not None and self.selected[0] == 1 and self.selected[1] < self.count:
-            factor = fit_factor(self.shape, max(1, width // 2), height)
+            # As large as leaves the grid room for every image, and at least twice the small ones.
+            tile_rows, tile_cols = self._tile_cells()
+            bands = max(1, (height + 1) // (tile_rows + 1))
+            grid = -(-self.count // bands) * (tile_cols + GAP)
+            factor = fit_factor(self.shape, max(width - grid - GAP, min(width // 2, 2 * self.shape[1])), height)
             if factor is not None:
                 image = resize(self._images[self.selected[1]], factor)
                 canvas.image(0, 0, image, quantised_diverging)
