@@ -162,17 +162,22 @@ async def test_weight_images_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
         assert all(s.style.color == base.color for s in widget.render_line(0))
 
 
-async def test_confusion_shows_every_count_and_header() -> None:
+@pytest.mark.parametrize("count,width,recall", [(90, 60, True), (90, 38, False), (130, 38, False)])
+async def test_confusion_shows_every_count_and_header(count, width, recall) -> None:
     app = WeightsApp()
-    async with app.run_test(size=(38, 16)) as pilot:
+    async with app.run_test(size=(width, 16)) as pilot:
         matrix = app.query_one(ConfusionMatrix)
-        m = np.diag(np.full(10, 1000)) + 1  # four-digit counts on the diagonal
+        m = np.diag(np.full(10, count)) + 1
+        m[3, 4] = count  # two wide counts side by side
         matrix.set_matrix(m, [str(i) for i in range(10)])
         await pilot.pause()
         text = screen_text(matrix)
         assert not any("…" in line for line in text)
-        assert text[1].split() == ["t\\p", *map(str, range(10))]  # no recall column: it would not fit
-        assert all(line.split()[k + 1] == "1001" for k, line in enumerate(text[2:12]))
+        assert matrix.size.width <= width
+        assert text[1].split() == ["t\\p", *map(str, range(10)), *(["recall"] if recall else [])]
+        assert [line.split()[0] for line in text[2:12]] == [str(k) for k in range(10)]
+        assert all(str(count + 1) in line for line in text[2:12])  # every diagonal count, whole
+        assert str(count) in text[5] and "1" in text[5]
 
 
 # ---------------------------------------------------------------- the app with digits

@@ -366,7 +366,8 @@ def _make_from_files(
         raise DataError(
             f"{path}: has {x_train.shape[1]} input columns; features can only be chosen for 2-D data (2 columns)"
         )
-    column_names = loaded.columns or tuple(f"col{i}" for i in range(x_train.shape[1]))
+    prefix = "pixel" if loaded.image_shape is not None else "col"
+    column_names = loaded.columns or tuple(f"{prefix}{i}" for i in range(x_train.shape[1]))
     data = _finish(
         path, task, n_classes,
         x_train, y_train, x_test, y_test,

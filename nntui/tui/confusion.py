@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from rich.console import RenderableType
+from rich.align import Align
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.geometry import Size
@@ -26,6 +27,7 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, k: int) -> np.ndar
 
 ROW_HEADER = "t\\p"  # the corner: rows are the true class, columns the predicted one
 RECALL = "recall"
+SUBTITLE = "rows true, columns predicted"
 
 
 class ConfusionMatrix(Static):
@@ -48,7 +50,7 @@ class ConfusionMatrix(Static):
         self.names: list[str] = []
 
     def on_mount(self) -> None:
-        self.border_subtitle = "rows true, columns predicted"
+        self.border_subtitle = SUBTITLE
 
     def set_matrix(self, matrix: np.ndarray, class_names: Sequence[str] | None = None) -> None:
         """Show a (k, k) count matrix (rows = true class, columns = predicted) with these class names."""
@@ -56,44 +58,57 @@ class ConfusionMatrix(Static):
         k = m.shape[0]
         names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
         names += [str(i) for i in range(len(names), k)]
-        old_widths = None if self.matrix is None else self._widths(self.matrix, self.names)
+        old_widths = None if self.matrix is None else (self._widths(self.matrix, self.names), self.matrix.shape)
         self.matrix, self.names = m, names[:k]
-        self.refresh(layout=self._widths(m, self.names) != old_widths)  # layout only when the columns change
+        self.refresh(layout=(self._widths(m, self.names), m.shape) != old_widths)  # layout only when the columns change
 
     @staticmethod
-    def _widths(m: np.ndarray, names: list[str]) -> tuple[int, int, int]:
-        """(row header, class column, whole table with recalls) widths in cells."""
+    def _widths(m: np.ndarray, names: list[str]) -> tuple[int, int]:
+        """(row header, class column) widths in cells: a class column is as wide as the widest count or name."""
         head = max([len(ROW_HEADER), *map(len, names)])
         column = max([1, *map(len, names), len(str(int(m.max()) if m.size else 0))])
-        return head, column, head + len(names) * (column + 1) + 1 + len(RECALL)
+        return head, column
+
+    def _fit(self, width: int) -> tuple[int, bool, int]:
+        """(gap between columns, with the recalls?, table width) for a table at most `width` wide: the
+        recalls go first, then the gaps (the counts are right-aligned); a table that cannot fit even so
+        is wider than `width` rather than cut."""
+        head, column = self._widths(self.matrix, self.names)
+        k = len(self.names)
+        options = [(1, True, head + k * (column + 1) + 1 + len(RECALL)),
+                   (1, False, head + k * (column + 1)),
+                   (0, False, head + 1 + k * column)]  # the row names keep their gap
+        return next((option for option in options if option[2] <= width), options[-1])
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
-        """The table's width: with the recalls if they fit in the container, else without."""
+        """The table's width: as much of it as fits in the container (see _fit), and the title."""
         if self.matrix is None:
             return 0
-        head, column, full = self._widths(self.matrix, self.names)
-        title = len(self._title(self.matrix))
-        return max(title, full if full <= container.width else head + len(self.names) * (column + 1))
+        table = self._fit(container.width)[2]
+        return max(table, min(container.width, max(len(self._title(self.matrix)), len(SUBTITLE) + 2)))
 
     def render(self) -> RenderableType:
         if self.matrix is None:
             return ""
-        return self._table(self.matrix, self.names, self.content_size.width)
+        title = Text(self._title(self.matrix), style="italic", justify="center", no_wrap=True)
+        return Group(title, Align.center(self._table(self.content_size.width)))
 
     @staticmethod
     def _title(m: np.ndarray) -> str:
         total = int(m.sum())
         return f"confusion (test){f' · acc {np.trace(m) / total:.1%}' if total else ''}"
 
-    def _table(self, m: np.ndarray, names: list[str], width: int) -> Table:
-        """Build the Rich table for the matrix, `width` cells wide at most."""
+    def _table(self, width: int) -> Table:
+        """Build the Rich table for the matrix, `width` cells wide at most (if it can be)."""
+        m, names = self.matrix, self.names
         diag_style = "bold reverse" if self.no_color else f"bold {hex_color(POSITIVE)}"
         miss_style = "" if self.no_color else hex_color(NEGATIVE)
-        head, column, full = self._widths(m, names)
-        recall = full <= width
-        table = Table(title=self._title(m), box=None, padding=(0, 1), show_edge=False,
+        head, column = self._widths(m, names)
+        gap, recall, _ = self._fit(width)
+        table = Table(box=None, padding=(0, gap, 0, 0), show_edge=False,
                       pad_edge=False, collapse_padding=True, header_style="bold")
-        table.add_column(ROW_HEADER, justify="right", style="bold", no_wrap=True, min_width=head)
+        # Left-aligned, and one wider when the counts have no gap between them: the names keep theirs.
+        table.add_column(ROW_HEADER, justify="left", style="bold", no_wrap=True, min_width=head + 1 - gap)
         for name in names:
             table.add_column(name, justify="right", no_wrap=True, min_width=column)
         if recall:
