@@ -312,6 +312,7 @@ class NNTuiApp(App):
         self.images = ImageData.of(data)
         self.query_one("#left").set_class(self.images is not None, "-images")
         self.right.set_class(self.images is not None, "-images")
+        self.right.styles.min_width = None  # until a confusion matrix asks for more
         if self.images is not None:
             self.digits.border_title = f"test {'digits' if data.name == 'digits' else 'images'} and predictions"
             legend = "' ' −, '@' +" if self.weights.no_color else "orange −, blue +"
@@ -458,6 +459,9 @@ class NNTuiApp(App):
             self.confusion.set_matrix(
                 confusion_matrix(data.y_test, predicted, data.n_classes), data.class_names
             )
+            narrowest = self.confusion.narrowest()  # the column widens to show every count whole
+            if self.right.styles.min_width is None or self.right.styles.min_width.value != narrowest:
+                self.right.styles.min_width = narrowest
             if self.images is not None:
                 n = min(N_DIGITS, data.n_test)
                 self.digits.set_digits(self.images.grey(data.x_test[:n]), data.y_test[:n], predicted[:n],

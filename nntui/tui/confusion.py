@@ -34,7 +34,8 @@ class ConfusionMatrix(Static):
     """A compact confusion table (title, header, one row per class) with the diagonal highlighted and recalls.
 
     Every class column is as wide as the widest count or class name, so nothing is ever cut; the
-    recall column is left out when it would not fit beside them."""
+    recall column is left out when it would not fit beside them, and `narrowest` says how wide the
+    panel must be for the counts alone."""
 
     DEFAULT_CSS = """
     ConfusionMatrix {
@@ -64,27 +65,31 @@ class ConfusionMatrix(Static):
 
     @staticmethod
     def _widths(m: np.ndarray, names: list[str]) -> tuple[int, int]:
-        """(row header, class column) widths in cells: a class column is as wide as the widest count or name."""
+        """(row header, class column) widths in cells: a class column is as wide as the widest name or
+        count it could hold (the largest class), so the widths stay put as the counts move."""
         head = max([len(ROW_HEADER), *map(len, names)])
-        column = max([1, *map(len, names), len(str(int(m.max()) if m.size else 0))])
+        column = max([1, *map(len, names), len(str(int(m.sum(axis=1).max()) if m.size else 0))])
         return head, column
 
-    def _fit(self, width: int) -> tuple[int, bool, int]:
-        """(gap between columns, with the recalls?, table width) for a table at most `width` wide: the
-        recalls go first, then the gaps (the counts are right-aligned); a table that cannot fit even so
-        is wider than `width` rather than cut."""
+    def _fit(self, width: int) -> tuple[bool, int]:
+        """(with the recalls?, table width) for a table at most `width` wide: without room, the recalls
+        go; a table too wide even so is wider than `width` rather than cut (see narrowest)."""
         head, column = self._widths(self.matrix, self.names)
-        k = len(self.names)
-        options = [(1, True, head + k * (column + 1) + 1 + len(RECALL)),
-                   (1, False, head + k * (column + 1)),
-                   (0, False, head + 1 + k * column)]  # the row names keep their gap
-        return next((option for option in options if option[2] <= width), options[-1])
+        counts = head + len(self.names) * (column + 1)
+        full = counts + 1 + len(RECALL)
+        return (True, full) if full <= width else (False, counts)
+
+    def narrowest(self) -> int:
+        """The fewest cells across (borders included) that show every count and header whole."""
+        if self.matrix is None:
+            return 0
+        return max(self._fit(0)[1], len(SUBTITLE) + 2) + self.styles.gutter.width
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """The table's width: as much of it as fits in the container (see _fit), and the title."""
         if self.matrix is None:
             return 0
-        table = self._fit(container.width)[2]
+        table = self._fit(container.width)[1]
         return max(table, min(container.width, max(len(self._title(self.matrix)), len(SUBTITLE) + 2)))
 
     def render(self) -> RenderableType:
@@ -104,11 +109,10 @@ class ConfusionMatrix(Static):
         diag_style = "bold reverse" if self.no_color else f"bold {hex_color(POSITIVE)}"
         miss_style = "" if self.no_color else hex_color(NEGATIVE)
         head, column = self._widths(m, names)
-        gap, recall, _ = self._fit(width)
-        table = Table(box=None, padding=(0, gap, 0, 0), show_edge=False,
+        recall, _ = self._fit(width)
+        table = Table(box=None, padding=(0, 1), show_edge=False,
                       pad_edge=False, collapse_padding=True, header_style="bold")
-        # Left-aligned, and one wider when the counts have no gap between them: the names keep theirs.
-        table.add_column(ROW_HEADER, justify="left", style="bold", no_wrap=True, min_width=head + 1 - gap)
+        table.add_column(ROW_HEADER, justify="right", style="bold", no_wrap=True, min_width=head)
         for name in names:
             table.add_column(name, justify="right", no_wrap=True, min_width=column)
         if recall:
