@@ -145,6 +145,11 @@ async def test_weight_images_grid_and_large_selected() -> None:
         assert half_block_runs(widget, 0)[0] >= 16  # the selected neuron large (at least twice the 8 cells)
         assert "[5]" in "\n".join(screen_text(widget))  # and marked in the grid
         assert "neuron 5 of 12" in str(widget.border_title)
+        neuron, x, y = next(tile for tile in widget._tiles if tile[0] != 4)
+        await pilot.click(WeightImages, offset=(x + 2, y + 1))  # a click on another small image selects it
+        assert widget.selected == (1, neuron)
+        await pilot.press("escape")
+        assert widget.selected is None and widget.border_title == "what each neuron looks for"
 
 
 async def test_weight_images_no_color(monkeypatch: pytest.MonkeyPatch) -> None:

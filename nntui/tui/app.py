@@ -316,7 +316,7 @@ class NNTuiApp(App):
         if self.images is not None:
             self.digits.border_title = f"test {'digits' if data.name == 'digits' else 'images'} and predictions"
             legend = "' ' −, '@' +" if self.weights.no_color else "orange −, blue +"
-            self.weights.border_subtitle = f"{legend} · {'-'.join(map(str, self.session.net.sizes))}"
+            self.weights.border_subtitle = f"{legend} · Tab: select"
         self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
         heatmap = self.heatmap
         if data.is_2d:

@@ -112,7 +112,7 @@ class WeightImages(Widget, can_focus=True):
         """The border's title: what the panel shows, or which neuron is drawn large."""
         selected = self.selected
         if selected is None:
-            self.border_title = "what each neuron looks for (Tab)"
+            self.border_title = "what each neuron looks for"
         elif selected[0] == 1 and selected[1] < self.count:
             index = selected[1]
             self.border_title = f"neuron {index + 1} of {self.count}: |w| ≤ {self._peaks[index]:.2g} (Esc)"
