@@ -53,13 +53,17 @@ def mnist_like(path, n_train: int = 60, n_test: int = 30, shape=(28, 28)) -> Non
 
 
 def test_weight_images_are_scaled_per_neuron() -> None:
-    W = np.zeros((4, 2))
-    W[:, 0] = [1.0, -2.0, 0.5, 0.0]
-    W[:, 1] = [0.01, 0.0, 0.0, -0.01]
-    images = weight_images(W, (2, 2))
-    assert images.shape == (2, 2, 2)
-    assert images[0].tolist() == [[0.5, -1.0], [0.25, 0.0]]  # row-major: pixel k is input k
-    assert images[1].tolist() == [[1.0, 0.0], [0.0, -1.0]]  # tiny weights still show at full contrast
+    W = np.zeros((40, 2))
+    W[:, 0] = np.linspace(-1.0, 1.0, 40)
+    W[:, 1] = W[:, 0] / 100
+    W[7, 1] = 50.0  # one stray weight
+    images = weight_images(W, (5, 8))
+    assert images.shape == (2, 5, 8)
+    assert images[0, 0, 0] == -1.0 and images[0, 4, 7] == 1.0  # row-major: pixel k is input k
+    assert images[0, 2, 3] == pytest.approx(W[19, 0] / np.percentile(np.abs(W[:, 0]), 95))
+    # Tiny weights show at the same contrast; the stray one saturates instead of washing them out.
+    assert np.allclose(np.delete(images[1].ravel(), 7), np.delete(images[0].ravel(), 7), atol=0.06)
+    assert images[1, 0, 7] == 1.0
 
 
 def test_resize_enlarges_and_shrinks() -> None:

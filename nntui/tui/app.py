@@ -467,7 +467,8 @@ class NNTuiApp(App):
                 self.digits.set_digits(self.images.grey(data.x_test[:n]), data.y_test[:n], predicted[:n],
                                        self.images.class_names)
         if self.images is not None:
-            self.weights.set_weights(self.view.net.W[0], self.images.shape)
+            output = len(self.view.net.W) == 1 and data.n_classes == self.view.net.sizes[-1]
+            self.weights.set_weights(self.view.net.W[0], self.images.shape, data.class_names if output else ())
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:

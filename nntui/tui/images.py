@@ -63,14 +63,19 @@ class ImageData:
         return self.class_names[k] if 0 <= k < len(self.class_names) else str(k)
 
 
+SCALE_PERCENTILE = 95  # a weight image's full colour: this percentile of its |w| (the few above saturate)
+
+
 def weight_images(W: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A weight matrix (h·w, n) -> n images (n, h, w) in [-1, 1], each scaled by its own largest |w|.
+    """A weight matrix (h·w, n) -> n images (n, h, w) in [-1, 1], each on its own scale.
 
     Per neuron, so that every neuron's pattern shows whatever its size (one neuron's large
-    weights would wash out all the others on a common scale); 0 stays white."""
+    weights would wash out all the others on a common scale); and to the 95th percentile of its
+    |w| rather than the largest, so that a stray weight (a pixel that is nearly always blank and
+    keeps its initial weight) does not wash out the pattern.  0 stays white."""
     images = np.nan_to_num(np.asarray(W, dtype=np.float64)).T.reshape(-1, *shape)
-    peak = np.abs(images).max(axis=(1, 2), keepdims=True)
-    return images / np.where(peak > 0, peak, 1.0)
+    scale = np.percentile(np.abs(images), SCALE_PERCENTILE, axis=(1, 2), keepdims=True)
+    return np.clip(images / np.where(scale > 0, scale, 1.0), -1.0, 1.0)
 
 
 def resize(images: np.ndarray, factor: int) -> np.ndarray:

@@ -10,6 +10,8 @@ a click selects, Escape clears.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 from rich.style import Style
 from textual import events
@@ -71,6 +73,7 @@ class WeightImages(Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.no_color = no_color()
         self.shape: tuple[int, int] = (1, 1)
+        self.class_names: tuple[str, ...] = ()  # the output layer's neurons are the classes
         self._weights: np.ndarray | None = None  # (h·w, n): the first layer's weights as last given
         self._images = np.zeros((0, 1, 1))  # (n, h, w) in [-1, 1]
         self._peaks = np.zeros(0)  # each neuron's largest |w|
@@ -85,12 +88,15 @@ class WeightImages(Widget, can_focus=True):
         """How many neurons (images) there are."""
         return len(self._images)
 
-    def set_weights(self, W: np.ndarray, shape: tuple[int, int]) -> None:
-        """Show the first layer's weights W (h·w, n) as n images of `shape`; cheap when nothing changed."""
+    def set_weights(self, W: np.ndarray, shape: tuple[int, int], class_names: Sequence[str] = ()) -> None:
+        """Show the first layer's weights W (h·w, n) as n images of `shape`; cheap when nothing changed.
+        With `class_names` the layer is the output, one neuron per class: the images are named by class."""
         W = np.asarray(W)
-        if self._weights is not None and shape == self.shape and np.array_equal(W, self._weights):
+        class_names = tuple(class_names)
+        if (self._weights is not None and shape == self.shape and class_names == self.class_names
+                and np.array_equal(W, self._weights)):
             return
-        self.shape = shape
+        self.shape, self.class_names = shape, class_names
         self._weights = W.copy()
         self._images = weight_images(W, shape)
         self._peaks = np.abs(np.nan_to_num(W)).max(axis=0) if W.size else np.zeros(W.shape[1])
@@ -115,7 +121,8 @@ class WeightImages(Widget, can_focus=True):
             self.border_title = "what each neuron looks for"
         elif selected[0] == 1 and selected[1] < self.count:
             index = selected[1]
-            self.border_title = f"neuron {index + 1} of {self.count}: |w| ≤ {self._peaks[index]:.2g} (Esc)"
+            what = f"class {self._label(index)}" if self.class_names else f"neuron {index + 1} of {self.count}"
+            self.border_title = f"{what}: |w| ≤ {self._peaks[index]:.2g} (Esc)"
         else:
             self.border_title = "only the first layer has weight images (Esc)"
 
@@ -154,6 +161,10 @@ class WeightImages(Widget, can_focus=True):
                 return
 
     # ------------------------------------------------------------------ drawing
+    def _label(self, index: int) -> str:
+        """The name under an image: the neuron's number, or its class."""
+        return self.class_names[index] if index < len(self.class_names) else str(index + 1)
+
     def _tile_cells(self) -> tuple[int, int]:
         """(rows, cols) of cells of one small image."""
         h, w = sized(self.shape, tile_factor(self.shape))
@@ -208,7 +219,7 @@ class WeightImages(Widget, can_focus=True):
             y = y0 + (slot // per_row) * (tile_rows + 1)
             canvas.image(x, y, tile, quantised_diverging)
             is_selected = self.selected == (1, neuron)
-            label = f"[{neuron + 1}]" if is_selected else str(neuron + 1)
+            label = f"[{self._label(neuron)}]" if is_selected else self._label(neuron)
             canvas.text(x, y + tile_rows, label.center(tile_cols)[:tile_cols], BOLD if is_selected else None)
             self._tiles.append((neuron, x, y))
         hidden = self.count - len(neurons)
