@@ -58,10 +58,6 @@ class ImageData:
         scaled = (raw - self.low) / span if span > 0 else np.zeros_like(raw)
         return np.clip(np.nan_to_num(scaled), 0.0, 1.0).reshape(-1, *self.shape)
 
-    def label(self, k: int) -> str:
-        """The name of class k."""
-        return self.class_names[k] if 0 <= k < len(self.class_names) else str(k)
-
 
 SCALE_PERCENTILE = 95  # a weight image's full colour: this percentile of its |w| (the few above saturate)
 

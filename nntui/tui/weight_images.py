@@ -103,6 +103,7 @@ class WeightImages(Widget, can_focus=True):
         self._version += 1
         if self.selected is not None and self.selected[1] >= self.count:
             self.selected = None
+        self._set_title()  # the selected neuron's |w| moves on
         self.refresh()
 
     # ------------------------------------------------------------------ selection
