@@ -10,7 +10,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from nntui.datasets import make_dataset
-from nntui.tui.colors import CHAR_RAMP, NEGATIVE, POSITIVE
+from nntui.tui.colors import NEGATIVE, POSITIVE
 from nntui.tui.confusion import ConfusionMatrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.halfblock import UPPER_HALF
@@ -165,8 +165,12 @@ async def test_weight_images_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
         W[0:8, :] = 1.0  # the top row of pixels
         widget.set_weights(W, (8, 8))
         await pilot.pause()
-        assert widget.render_line(0).text[:8] == CHAR_RAMP[7] * 8  # (+1 and 0) / 2 → the upper middle of the ramp
-        assert widget.render_line(1).text[:8] == CHAR_RAMP[4] * 8  # 0
+        W[-8:, :] = -1.0  # and the bottom row, negative
+        widget.set_weights(W, (8, 8))
+        await pilot.pause()
+        assert widget.render_line(0).text[:8] == "+" * 8  # (+1 and 0) / 2: weakly positive
+        assert widget.render_line(1).text[:8] == " " * 8  # 0: blank, the pixel does not matter
+        assert widget.render_line(3).text[:8] == "-" * 8  # (0 and −1) / 2: weakly negative
         base = widget.rich_style
         assert all(s.style.color == base.color for s in widget.render_line(0))
 

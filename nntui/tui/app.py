@@ -315,7 +315,7 @@ class NNTuiApp(App):
         self.right.styles.min_width = None  # until a confusion matrix asks for more
         if self.images is not None:
             self.digits.border_title = f"test {'digits' if data.name == 'digits' else 'images'} and predictions"
-            legend = "' ' −, '@' +" if self.weights.no_color else "orange −, blue +"
+            legend = "'=' −, '#' +" if self.weights.no_color else "orange −, blue +"
             self.weights.border_subtitle = f"{legend} · Tab: select"
         self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
         heatmap = self.heatmap

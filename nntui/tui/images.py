@@ -23,6 +23,7 @@ from nntui.tui.halfblock import UPPER_HALF, overlay_cell, pack_pairs, pair_style
 TILE_SIDE = 14  # small images are shrunk until no side is longer than this (a 28×28 image to 14×14)
 SHADES = 16  # colour steps per sign: few distinct colours keep the style cache warm from frame to frame
 BLANK = -1  # the key of a cell no image covers
+WEIGHT_RAMP = "=- +#"  # NO_COLOR weights: − strong and weak, 0 blank, + weak and strong
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +137,7 @@ class Canvas:
     """A block of cells holding images and text, turned into Strips at once.
 
     Images are given as values in [-1, 1] with a palette (values -> (…, 3) uint8 colours); with
-    `plain` (NO_COLOR) each cell shows the CHAR_RAMP character of its two pixels' mean instead.
+    `plain` (NO_COLOR) each cell shows the ramp character of its two pixels' mean instead.
     Cells no image covers are blank in the base style."""
 
     def __init__(self, cols: int, rows: int, base: Style, plain: bool) -> None:
@@ -148,8 +149,9 @@ class Canvas:
         self.chars = np.full((self.rows, self.cols), " ", dtype="<U1")
         self.texts: list[tuple[int, int, str, Style | None]] = []
 
-    def image(self, x: int, y: int, values: np.ndarray, palette) -> None:
-        """Put an image (h, w) of values in [-1, 1] with its top-left corner at cell (x, y)."""
+    def image(self, x: int, y: int, values: np.ndarray, palette, ramp: str = CHAR_RAMP) -> None:
+        """Put an image (h, w) of values in [-1, 1] with its top-left corner at cell (x, y): its
+        colours from `palette`, or without colour, the characters of `ramp` (from −1 to +1)."""
         values = np.asarray(values, dtype=np.float64)
         h, w = values.shape
         rows = min(-(-h // 2), self.rows - y)
@@ -160,7 +162,7 @@ class Canvas:
         if self.plain:
             pairs = values if len(values) % 2 == 0 else np.concatenate([values, values[-1:]])
             cells = (pairs[0::2] + pairs[1::2]) / 2.0
-            self.chars[y : y + rows, x : x + w] = np.array(list(CHAR_RAMP))[ramp_index(cells, len(CHAR_RAMP))]
+            self.chars[y : y + rows, x : x + w] = np.array(list(ramp))[ramp_index(cells, len(ramp))]
         else:
             self.pixels[2 * y : 2 * y + len(values), x : x + w] = palette(values)
         self.covered[y : y + rows, x : x + w] = True

@@ -22,7 +22,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nntui.tui.colors import no_color
-from nntui.tui.images import Canvas, fit_factor, quantised_diverging, resize, sized, tile_factor, weight_images
+from nntui.tui.images import (
+    WEIGHT_RAMP, Canvas, fit_factor, quantised_diverging, resize, sized, tile_factor, weight_images,
+)
 
 GAP = 1  # blank columns between images, and between the large image and the grid
 BOLD, DIM = Style(bold=True), Style(dim=True)
@@ -197,7 +199,7 @@ class WeightImages(Widget, can_focus=True):
             factor = fit_factor(self.shape, max(width - grid - GAP, min(width // 2, 2 * self.shape[1])), height)
             if factor is not None:
                 image = resize(self._images[self.selected[1]], factor)
-                canvas.image(0, 0, image, quantised_diverging)
+                canvas.image(0, 0, image, quantised_diverging, WEIGHT_RAMP)
                 x0 = image.shape[1] + 2 * GAP
         self._grid(canvas, x0, 0, width - x0, height)
         return canvas.strips()
@@ -218,7 +220,7 @@ class WeightImages(Widget, can_focus=True):
         for slot, (neuron, tile) in enumerate(zip(neurons, tiles)):
             x = x0 + (slot % per_row) * (tile_cols + GAP)
             y = y0 + (slot // per_row) * (tile_rows + 1)
-            canvas.image(x, y, tile, quantised_diverging)
+            canvas.image(x, y, tile, quantised_diverging, WEIGHT_RAMP)
             is_selected = self.selected == (1, neuron)
             label = f"[{self._label(neuron)}]" if is_selected else self._label(neuron)
             canvas.text(x, y + tile_rows, label.center(tile_cols)[:tile_cols], BOLD if is_selected else None)
