@@ -83,6 +83,7 @@ def test_fit_factor() -> None:
 def test_grid_shape_leaves_a_slot_for_more() -> None:
     assert grid_shape(32, (4, 8), 38, 8) == (4, 1, 3)  # one band of four slots: three images, "… 29 more"
     assert grid_shape(6, (4, 8), 38, 10) == (4, 2, 6)  # all fit
+    assert grid_shape(32, (7, 14), 23, 8) == (1, 1, 1)  # room for one image: it is shown
     assert grid_shape(32, (4, 8), 5, 8)[2] == 0
 
 

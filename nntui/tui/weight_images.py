@@ -33,14 +33,14 @@ BOLD, DIM = Style(bold=True), Style(dim=True)
 def grid_shape(n: int, tile: tuple[int, int], cols: int, rows: int) -> tuple[int, int, int]:
     """(per_row, bands, shown): how many tiles of (cell rows, cell cols) `tile` fit side by side and
     in how many bands (each with a label row under it), and how many of n are shown, one slot
-    going to "… N more" when not all fit."""
+    going to "… N more" when not all fit (unless it is the only one)."""
     tile_rows, tile_cols = tile
     per_row = max(0, (cols + GAP) // (tile_cols + GAP))
     bands = max(0, (rows + 1) // (tile_rows + 1)) if rows >= tile_rows else 0
     slots = per_row * bands
     if slots >= n:
         return per_row, -(-n // per_row) if per_row else 0, n
-    return per_row, bands, max(0, slots - 1)
+    return per_row, bands, max(min(slots, 1), slots - 1)  # a single slot keeps its image
 
 
 class WeightImages(Widget, can_focus=True):
