@@ -532,7 +532,7 @@ def test_npz_with_test_arrays(tmp_path):
     ds = make_dataset(path)
     assert (ds.n_train, ds.n_test, ds.n_inputs) == (30, 12, 784)  # no split
     assert ds.n_classes == 10 and ds.class_names == tuple(str(i) for i in range(10))
-    assert ds.features[0] == "col0" and not ds.is_2d
+    assert ds.features[0] == "pixel0" and not ds.is_2d and ds.image_shape == (28, 28)  # images: pixels
     np.testing.assert_array_equal(ds.y_train, y_train)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import DataError
 from .features import FEATURES, check_features, expand, feature_label
 from .generators import DEFAULT_CLASSES, GENERATORS
-from .loaders import load_csv, load_digits, load_npz
+from .loaders import load_csv, load_digits, load_npz, read_npz
 
 __all__ = [
     "DATASETS",
@@ -63,6 +63,7 @@ class Dataset:
     mean: np.ndarray | None  # standardization applied to inputs (None when off)
     std: np.ndarray | None
     input_names: tuple[str, str] | None = None  # 2-D data: what a CSV header calls x1 and x2
+    image_shape: tuple[int, int] | None = None  # image data: (height, width) of the flattened inputs
 
     @property
     def feature_labels(self) -> tuple[str, ...]:
@@ -257,12 +258,13 @@ def _make_digits(
     order = rng.permutation(len(x))
     train = order[:n_train]
     test = order[n_train:]
-    return _finish(
+    data = _finish(
         "digits", "classification", 10,
         x[train], y[train], x[test], y[test],
         tuple(f"pixel{i}" for i in range(x.shape[1])), None, None,
         tuple(str(i) for i in range(10)), standardize,
     )
+    return dataclasses.replace(data, image_shape=(8, 8))
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ class _Loaded:
     labels_test: np.ndarray | None = None
     columns: tuple[str, ...] | None = None  # input names from a CSV header
     label_names: tuple[str, ...] | None = None  # class names from a CSV's text labels
+    image_shape: tuple[int, int] | None = None  # an .npz of images: (height, width) of each
 
 
 def _load_file(path: str) -> _Loaded:
@@ -282,7 +285,8 @@ def _load_file(path: str) -> _Loaded:
     if _kind(path) == "csv":
         csv = load_csv(path)
         return _Loaded(csv.x, csv.labels, columns=csv.columns, label_names=csv.label_names)
-    return _Loaded(*load_npz(path))
+    npz = read_npz(path)
+    return _Loaded(npz.x_train, npz.y_train, npz.x_test, npz.y_test, image_shape=npz.image_shape)
 
 
 def _encode_labels(
@@ -362,12 +366,16 @@ def _make_from_files(
         raise DataError(
             f"{path}: has {x_train.shape[1]} input columns; features can only be chosen for 2-D data (2 columns)"
         )
-    column_names = loaded.columns or tuple(f"col{i}" for i in range(x_train.shape[1]))
-    return _finish(
+    prefix = "pixel" if loaded.image_shape is not None else "col"
+    column_names = loaded.columns or tuple(f"{prefix}{i}" for i in range(x_train.shape[1]))
+    data = _finish(
         path, task, n_classes,
         x_train, y_train, x_test, y_test,
         column_names, None, None, class_names, standardize,
     )
+    if loaded.image_shape is not None:  # a --test-data file has as many inputs: the same images
+        return dataclasses.replace(data, image_shape=loaded.image_shape)
+    return data
 
 
 def make_dataset(

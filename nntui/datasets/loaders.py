@@ -185,8 +185,38 @@ def _as_labels(array: np.ndarray, key: str, name: str) -> np.ndarray:
     return y
 
 
+MIN_IMAGE_SIDE = 4  # x arrays of (n, h, w) or (n, h, w, 1) with both sides at least this are images
+
+
+@dataclass(frozen=True)
+class NpzData:
+    """What a Keras-style .npz holds: inputs flattened to (n, d) float64, labels (n,) float64."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray | None
+    y_test: np.ndarray | None
+    image_shape: tuple[int, int] | None  # (height, width) when x_train held grey images, else None
+
+
+def image_shape_of(array: np.ndarray) -> tuple[int, int] | None:
+    """(height, width) if `array` holds one grey image per row ((n, h, w) or (n, h, w, 1)), else None."""
+    shape = array.shape[1:]
+    if len(shape) == 3 and shape[2] == 1:
+        shape = shape[:2]
+    if len(shape) == 2 and min(shape) >= MIN_IMAGE_SIDE:
+        return int(shape[0]), int(shape[1])
+    return None
+
+
 def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Load a Keras-style .npz (x_train, y_train, optional x_test, y_test) as float64 (n, d) inputs and (n,) labels."""
+    data = read_npz(path)
+    return data.x_train, data.y_train, data.x_test, data.y_test
+
+
+def read_npz(path: str | os.PathLike) -> NpzData:
+    """Load a Keras-style .npz like load_npz, keeping the image shape of its x arrays."""
     name = str(path)
     problem = input_file_problem(path, MAX_NPZ_BYTES)
     if problem:
@@ -222,7 +252,9 @@ def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarra
             raise DataError(f"{name}: has 'x_test' but no 'y_test'")
         if "y_test" in found and "x_test" not in found:
             raise DataError(f"{name}: has 'y_test' but no 'x_test'")
-        x_train = _as_inputs(_read_array(archive, "x_train", name), "x_train", name)
+        raw_train = _read_array(archive, "x_train", name)
+        image_shape = image_shape_of(raw_train)
+        x_train = _as_inputs(raw_train, "x_train", name)
         y_train = _as_labels(_read_array(archive, "y_train", name), "y_train", name)
         x_test = None
         y_test = None
@@ -239,4 +271,4 @@ def load_npz(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarra
             raise DataError(
                 f"{name}: 'x_test' has {x_test.shape[1]} features per row but 'x_train' has {x_train.shape[1]}"
             )
-    return x_train, y_train, x_test, y_test
+    return NpzData(x_train, y_train, x_test, y_test, image_shape)

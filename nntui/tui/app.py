@@ -35,6 +35,7 @@ from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
+from nntui.tui.images import ImageData
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.messages import LiveMessage, TrainingUpdate
@@ -44,6 +45,7 @@ from nntui.tui.pacer import FramePacer
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm, needs_reset
 from nntui.tui.status_bar import StatusBar
+from nntui.tui.weight_images import WeightImages
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
@@ -51,7 +53,7 @@ FRAME_INTERVAL = 1 / 20  # seconds between redraws while training at a chosen pa
 FULL_SPEED_INTERVAL = 1 / 10  # … and while training flat out
 UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this share of the UI process's core
 MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
-N_DIGITS = 12  # test digits shown for the digits dataset
+N_DIGITS = 60  # test pictures offered to their panel for image data (it shows as many as fit)
 SIGNAL_GRACE = 3.0  # seconds the app has to end after SIGTERM or SIGHUP
 
 CYCLES = {
@@ -141,6 +143,8 @@ class NNTuiApp(App):
         self.plot = LossPlot(id="plot")
         self.heatmap = Heatmap(id="heatmap")
         self.digits = DigitsView(id="digits")
+        self.weights = WeightImages(id="weights")
+        self.images: ImageData | None = None  # image data: how inputs map back to pictures
         self.confusion = ConfusionMatrix(id="confusion")
         self.status = StatusBar(id="status")
         self.right = Vertical(self.heatmap, self.digits, self.confusion, id="right")
@@ -150,6 +154,7 @@ class NNTuiApp(App):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield self.diagram
+                yield self.weights
                 yield self.plot
             yield self.right
         yield Static(f"make the terminal larger (needs {MIN_WIDTH}×{MIN_HEIGHT})", id="too-small")
@@ -159,7 +164,6 @@ class NNTuiApp(App):
     def on_mount(self) -> None:
         self.diagram.border_title = "network (Tab: select a neuron)"
         self.plot.border_title = "loss"
-        self.digits.border_title = "test digits and predictions"
         self._configure_panels()
         self._check_size()
         self.live = LiveTraining(
@@ -278,7 +282,7 @@ class NNTuiApp(App):
         self._drawn = False
         self.failure = None
         self.generation += 1
-        self.selected = self.diagram.selected = None
+        self.selected = self.diagram.selected = self.weights.selected = None
         self.probe = None
         self.view_epoch = None
         self._configure_panels()
@@ -304,6 +308,16 @@ class NNTuiApp(App):
         """Show the panels that fit this dataset."""
         data = self.session.dataset
         self.right.set_class(not data.is_2d, "-digits")
+        # Pictures: the first layer's weight images take the diagram's place (64 or 784 inputs
+        # make a diagram of "pixel0 … 783 more"), and the test pictures show with their predictions.
+        self.images = ImageData.of(data)
+        self.query_one("#left").set_class(self.images is not None, "-images")
+        self.right.set_class(self.images is not None, "-images")
+        self.right.styles.min_width = None  # until a confusion matrix asks for more
+        if self.images is not None:
+            self.digits.border_title = f"test {'digits' if data.name == 'digits' else 'images'} and predictions"
+            legend = "'=' −, '#' +" if self.weights.no_color else "orange −, blue +"
+            self.weights.border_subtitle = f"{legend} · Tab: select"
         self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
         heatmap = self.heatmap
         if data.is_2d:
@@ -448,9 +462,16 @@ class NNTuiApp(App):
             self.confusion.set_matrix(
                 confusion_matrix(data.y_test, predicted, data.n_classes), data.class_names
             )
-            if not data.is_2d and data.n_inputs == 64:
+            narrowest = self.confusion.narrowest()  # the column widens to show every count whole
+            if self.right.styles.min_width is None or self.right.styles.min_width.value != narrowest:
+                self.right.styles.min_width = narrowest
+            if self.images is not None:
                 n = min(N_DIGITS, data.n_test)
-                self.digits.set_digits(data.x_test[:n], data.y_test[:n], predicted[:n])
+                self.digits.set_digits(self.images.grey(data.x_test[:n]), data.y_test[:n], predicted[:n],
+                                       self.images.class_names)
+        if self.images is not None:
+            output = len(self.view.net.W) == 1 and data.n_classes == self.view.net.sizes[-1]
+            self.weights.set_weights(self.view.net.W[0], self.images.shape, data.class_names if output else ())
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
@@ -699,7 +720,8 @@ class NNTuiApp(App):
             indices = layer_indices(session.net, layer)[:12]
             return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
 
-        screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck)
+        screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck,
+                                 images=self.images)
         self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
 
     def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
@@ -781,8 +803,14 @@ class NNTuiApp(App):
     def on_network_diagram_neuron_selected(self, message: NetworkDiagram.NeuronSelected) -> None:
         self._select(None if message.layer is None else (message.layer, message.index))
 
+    def on_weight_images_neuron_selected(self, message: WeightImages.NeuronSelected) -> None:
+        selected = None if message.layer is None else (message.layer, message.index)
+        if selected == self.weights.selected:  # else a later key has moved on: this one would undo it
+            self._select(selected)
+
     def _select(self, selected: tuple[int, int] | None) -> None:
         self.selected = selected
+        self.weights.selected = selected
         self._set_heatmap_evaluator()
         if selected is None:
             self.set_focus(None)  # the arrow keys step training again

@@ -33,15 +33,19 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from nntui.engine import decode_outputs
 from nntui.engine.activations import ACTIVATIONS
 from nntui.engine.inspect import Trace, param_label
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color, no_color
+from nntui.tui.digits_view import DigitsView
+from nntui.tui.images import ImageData
 from nntui.tui.network_diagram import NetworkDiagram
 
 GradCheck = Callable[[int], list[tuple[int, float, float, float]]]
 
 MAX_SHOWN = 8  # rows and columns of a matrix shown; "…" stands for the rest
 GRADCHECK_ROWS = 12  # rows of the gradient check table shown
+SAMPLE_PICTURES = 8  # image data: the step's first samples drawn as pictures
 AGREES, CLOSE = 1e-5, 1e-3  # relative errors: backprop agrees / is close
 
 LOSS_FORMULAS = {
@@ -160,6 +164,13 @@ class InspectorScreen(Screen[None]):
         margin: 1 0 0 0;
         height: auto;
     }
+    InspectorScreen #inspector-sample {
+        width: auto;
+        min-width: 12;
+        margin: 1 0 0 0;
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+    }
     InspectorScreen #sec-gradcheck {
         display: none;
         border: round $accent;
@@ -201,8 +212,10 @@ class InspectorScreen(Screen[None]):
         *,
         layer: int | None = None,
         follow: bool = True,
+        images: ImageData | None = None,
     ) -> None:
         super().__init__()
+        self.images = images  # image data: the samples are drawn as pictures too
         self.trace = trace
         self.sizes = tuple(int(n) for n in sizes)
         self.feature_names = tuple(feature_names)
@@ -224,6 +237,8 @@ class InspectorScreen(Screen[None]):
             yield Static(id="inspector-layers")
         yield NetworkDiagram(id="inspector-diagram")
         with VerticalScroll(id="inspector-body"):
+            if self.images is not None and self.images.class_names:
+                yield DigitsView(id="inspector-sample")
             for name in ("forward", "activation", "loss", "delta", "grad", "update"):
                 yield Static(id=f"sec-{name}", classes="section")
             yield Static(id="sec-gradcheck", classes="section")
@@ -297,6 +312,7 @@ class InspectorScreen(Screen[None]):
     def _render_all(self) -> None:
         trace, l = self.trace, self.layer
         self._show_network(trace, l)
+        self._show_sample(trace)
         self.query_one("#inspector-title", Static).update(self._title_text())
         self.query_one("#inspector-phases", Static).update(self._phases_text())
         self.query_one("#inspector-layers", Static).update(self._layers_text())
@@ -318,6 +334,19 @@ class InspectorScreen(Screen[None]):
                             self.feature_names)
         diagram.set_activations([np.asarray(trace.x)[0]] + [layer.a[0] for layer in trace.layers])
         diagram.highlight_layer = l
+
+    def _show_sample(self, trace: Trace) -> None:
+        """Image data: the step's first samples as pictures, each with the prediction, ticked if right,
+        else crossed with the label in brackets."""
+        if self.images is None or not self.images.class_names or not trace.layers:
+            return
+        output = trace.activations[-1] if trace.activations else "softmax"
+        n = min(SAMPLE_PICTURES, len(trace.x))
+        true = decode_outputs(np.asarray(trace.t)[:n], "classification", output)
+        predicted = decode_outputs(np.asarray(trace.layers[-1].a)[:n], "classification", output)
+        view = self.query_one("#inspector-sample", DigitsView)
+        view.set_digits(self.images.grey(np.asarray(trace.x)[:n]), true, predicted, self.images.class_names)
+        view.border_title = "sample" if len(trace.x) == 1 else f"samples 1–{n} of {len(trace.x)}"
 
     def _title_text(self) -> Text:
         trace = self.trace
