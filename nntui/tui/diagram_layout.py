@@ -12,7 +12,7 @@ from nntui.tui.link_routing import Channel
 # above the other), its 6 × 6 when short of room, then smaller.  Tiles are a blank row apart, or
 # when `tight` half a row: the tile's top pixel row is left blank.  A one-row tile is a box of two pixels.
 TIERS = ((10, 5, False), (8, 4, False), (6, 3, False), (6, 3, True), (4, 2, True), (4, 1, False), (3, 1, False),
-         (2, 1, False), (1, 1, False))
+         (2, 1, False), (4, 1, True), (3, 1, True), (2, 1, True), (1, 1, True))
 BUNDLE_MIN = 13  # an input layer this wide (an image) is one tile with one bundle of links
 
 
@@ -88,12 +88,10 @@ class DiagramLayout:
             return tallest * (t[1] + (not t[2])) - (not t[2]) <= rows
 
         # The bottom row says what the layers are (or the selected neuron's numbers), unless it costs tile size.
-        with_info = next((t for t in fitting if fits(t, height - 1)), None) if height >= 6 else None
-        tile = with_info or next((t for t in fitting if fits(t, height)), None)
-        if tile is None:  # some layer collapses anyway: the widest one-row tiles
-            tile = next(t for t in fitting if t[1] == 1)
-            with_info = tile if height >= 6 else None
-        if with_info is not None and with_info == tile:
+        tile = next((t for t in fitting if fits(t, height)), None)
+        if tile is None:  # some layer collapses anyway: the thinnest tiles, as many as fit
+            tile = fitting[-1]
+        if height >= 6 and (fits(tile, height - 1) or not fits(tile, height)):
             layout.info_row = height - 1
         usable = height - (layout.info_row is not None)
         layout.tile_w, layout.tile_h, layout.tight = tw, th, tight = tile
@@ -131,7 +129,7 @@ class DiagramLayout:
             below_y = top + k * stride - (not tight)
             for flag, y, count, arrow in ((above, top - 1, start, "↑"), (below, below_y, n - start - k, "↓")):
                 if flag:
-                    text = _fit((f"… {count} more {arrow}", f"… {count} more", f"…{count}", "…"), hi - lo)
+                    text = _fit((f"… {count} more {arrow}", f"… {count} more", f"+{count} {arrow}", f"+{count}"), hi - lo)
                     marks.append((max(lo, min(layout.columns[l], hi - len(text))), y, text))
             layout.markers.append(marks)
 
@@ -199,7 +197,7 @@ class DiagramLayout:
         """Horizontal room [lo, hi) for text under column `layer`: up to its neighbours' tiles."""
         cols = self.columns
         lo = cols[layer - 1] + self.tile_w + 1 if layer > 0 else 0
-        hi = cols[layer + 1] - 1 if layer + 1 < len(cols) else self.width
+        hi = cols[layer + 1] - 2 if layer + 1 < len(cols) else self.width
         return max(0, lo), max(0, min(self.width, hi))
 
 
