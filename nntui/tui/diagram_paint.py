@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from nntui.tui.colors import NEGATIVE, NEUTRAL, POSITIVE, diverging
 from nntui.tui.diagram_layout import DiagramLayout, bundle_label
-from nntui.tui.halfblock import UPPER_HALF, contrast_color, pack_pairs, pair_style, ramp_index
+from nntui.tui.halfblock import UPPER_HALF, contrast_color, pack_pairs, pair_style
 from nntui.tui.link_routing import glyph
 
 Cell = tuple[str, "Style | None"]
@@ -79,6 +79,7 @@ class Picture:
     highlight_layer: int | None = None
     plain: bool = False  # NO_COLOR
     max_abs: float | None = None
+    hovered: tuple[int, int] | None = None  # under the mouse: its links are shown like the selected one's
 
 
 @lru_cache(maxsize=64)
@@ -147,7 +148,7 @@ def _channel_links(layout: DiagramLayout, c: int, pic: Picture, scale: float) ->
         drawn[np.argsort(-mag, axis=0, kind="stable")[:3, :], np.arange(n)[None, :]] = True
     level = np.clip(np.ceil(mag * scale * LEVELS), 1, LEVELS).astype(np.int64)
     prio = mag * scale
-    sel = pic.selected
+    sel = pic.hovered if pic.hovered is not None else pic.selected
     if sel is not None and sel[0] in (c, c + 1):  # only the selected neuron's links, on top
         mine = np.zeros(w.shape, dtype=bool)
         if sel[0] == c and (layout.bundle and c == 0 or sel[1] in src):
@@ -203,27 +204,49 @@ def _put(grid: Grid, x: int, y: int, text: str, style: Style | None) -> None:
                 row[x + dx] = (ch, style)
 
 
-def _tile_cells(values: np.ndarray, plain: bool, tight: bool) -> list[list[Cell]]:
-    """A (pixel rows, w) tile of values in [-1, 1] as rows of half-block cells (or ramp characters).
+_SHADE_RGB = diverging(np.arange(-SHADES, SHADES + 1) / SHADES)  # the 31 colours a tile pixel can take
 
-    A tight tile has an odd number of pixel rows: its top row of cells shows only the lower pixel,
-    the upper one is the blank half row between it and the tile above."""
-    v = np.round(np.clip(np.nan_to_num(values), -1.0, 1.0) * SHADES) / SHADES
-    top, v = (v[:1], v[1:]) if tight else (None, v)
+
+def _shade(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (non-finite as 0) -> shade index 0 … 2 * SHADES."""
+    v = np.asarray(values, dtype=np.float64)
+    v = np.clip(np.where(np.isfinite(v), v, 0.0), -1.0, 1.0)
+    return np.rint(v * SHADES).astype(np.intp) + SHADES
+
+
+def _shade_style(index: int) -> Style:
+    """Text in the colour of shade `index`."""
+    return _ink(tuple(int(c) for c in _SHADE_RGB[index]))
+
+
+def layer_tiles(plane: np.ndarray, plain: bool, tight: bool) -> list[list[list[Cell]]]:
+    """Tiles of one layer, (neurons, pixel rows, w) values in [-1, 1] -> per neuron, rows of cells.
+
+    Colour: half-block cells, two pixels each, quantised to Playground's 30 shades.  A tight tile
+    has an odd number of pixel rows: its top row of cells shows only the lower pixel, the upper one
+    is the blank half row between it and the tile above.  NO_COLOR: a character per cell from
+    TILE_RAMP, and a tight tile's last row underlined to part it from the next."""
+    shade = _shade(plane)
+    n, px, w = shade.shape
+    top, body = (shade[:, :1], shade[:, 1:]) if tight else (None, shade)
     if plain:
-        cell = (v[0::2] + v[1::2]) / 2.0
+        cell = (body[:, 0::2] + body[:, 1::2]) / 2.0
         if top is not None:
-            cell = np.concatenate([top, cell])
-        chars = np.array(list(TILE_RAMP))[ramp_index(cell, len(TILE_RAMP))].tolist()
-        rows = [[(ch, None) for ch in row] for row in chars]
-        if tight:  # tiles touch: underline each one's last row to part it from the next
-            rows[-1] = [(ch, _UNDERLINE) for ch, _ in rows[-1]]
-        return rows
-    rows = [[(UPPER_HALF, pair_style(k)) for k in row] for row in pack_pairs(diverging(v)).tolist()]
+            cell = np.concatenate([top, cell], axis=1)
+        ramp = np.array(list(TILE_RAMP))
+        chars = ramp[np.rint((cell / (2 * SHADES)) * (len(TILE_RAMP) - 1)).astype(np.intp)].tolist()
+        tiles = [[[(ch, None) for ch in row] for row in tile] for tile in chars]
+        if tight:
+            for tile in tiles:
+                tile[-1] = [(ch, _UNDERLINE) for ch, _ in tile[-1]]
+        return tiles
+    rows = body.shape[1] // 2
+    keys = pack_pairs(_SHADE_RGB[body.reshape(n * body.shape[1], w)]).reshape(n, rows, w).tolist()
+    tiles = [[[(UPPER_HALF, pair_style(k)) for k in row] for row in tile] for tile in keys]
     if top is not None:
-        rgb = diverging(top[0])
-        rows.insert(0, [(LOWER_HALF, _ink(tuple(int(c) for c in px))) for px in rgb])
-    return rows
+        for tile, first in zip(tiles, top[:, 0].tolist()):
+            tile.insert(0, [(LOWER_HALF, _shade_style(i)) for i in first])
+    return tiles
 
 
 def _box_cells(w: int, h: int, value: float | None, bias: float | None, plain: bool, mid: int, tight: bool) -> list[list[Cell]]:
@@ -267,13 +290,14 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
             _paint_bundle(grid, layout, pic)
             continue
         plane = pic.planes[layer] if pic.planes is not None and layer < len(pic.planes) else None
+        tiles = layer_tiles(np.asarray(plane)[shown.start : shown.stop], pic.plain, layout.tight) if plane is not None else None
         biases = np.asarray(pic.biases[layer - 1], dtype=np.float64).reshape(-1) if 0 < layer <= len(pic.biases) else None
         for index in shown:
             x, y, _, _ = layout.tile_rect(layer, index)
             value = _value_at(pic.activations, layer, index)
             bias = float(biases[index]) if biases is not None and index < biases.size else None
-            if plane is not None and index < len(plane):
-                cells = _tile_cells(plane[index], pic.plain, layout.tight)
+            if tiles is not None and index - shown.start < len(tiles):
+                cells = tiles[index - shown.start]
                 if value is not None and tw >= 5:  # the probe's value, over the tile's middle
                     text = number(value)[:tw]
                     row = cells[layout.port_offset]
@@ -289,7 +313,7 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
                     grid[y + r][x : x + tw] = row[: max(0, layout.width - x)]
             if bias is not None and th >= 2 and x >= 1:  # Playground's bias square at the bottom-left corner
                 mark = ("+" if bias > 0 else "-" if bias < 0 else "0", None) if pic.plain else (
-                    "▪", _ink(tuple(int(c) for c in diverging(math.tanh(bias) if math.isfinite(bias) else 0.0))))
+                    "▪", _shade_style(int(_shade(math.tanh(bias)))))
                 row = th - 1 if th - 1 != layout.port_offset else 0
                 _put(grid, x - 1, y + row, mark[0], mark[1])
             if layer == 0 and layout.label_width:

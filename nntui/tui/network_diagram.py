@@ -77,6 +77,7 @@ class NetworkDiagram(Widget, can_focus=True):
 
     selected: reactive[tuple[int, int] | None] = reactive(None, init=False, bindings=True)
     highlight_layer: reactive[int | None] = reactive(None)
+    hovered: reactive[tuple[int, int] | None] = reactive(None)  # the neuron under the mouse: its links stand out
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -189,12 +190,14 @@ class NetworkDiagram(Widget, can_focus=True):
             self.highlight_layer,
             no_color(),
             self._max_abs,
+            self.hovered,
         )
         return paint(layout, picture)
 
     def _key(self) -> tuple:
         """What the strips depend on; index 3 is the version of the weights (or activations)."""
-        return (self.content_size, self._sizes, self._names, self._version, self.selected, self.highlight_layer, no_color())
+        return (self.content_size, self._sizes, self._names, self._version, self.selected, self.highlight_layer,
+                no_color(), self.hovered)
 
     def _repaint_changed_rows(self) -> None:
         """After new weights: rebuild the strips now and repaint only the rows that differ.
@@ -310,3 +313,12 @@ class NetworkDiagram(Widget, can_focus=True):
         hit = self.neuron_at(offset.x, offset.y)
         if hit is not None:
             self.selected = hit
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """Show the links of the neuron under the mouse."""
+        offset = event.get_content_offset(self)
+        self.hovered = None if offset is None else self.neuron_at(offset.x, offset.y)
+
+    def on_leave(self, event: events.Leave) -> None:
+        """The mouse left: back to the selected neuron's links (or all)."""
+        self.hovered = None
