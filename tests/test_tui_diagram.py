@@ -7,9 +7,9 @@ import pytest
 from textual.app import App, ComposeResult
 
 from nntui.datasets import make_dataset
-from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color
+from nntui.tui.colors import NEGATIVE, POSITIVE
 from nntui.tui.diagram_layout import DiagramLayout
-from nntui.tui.diagram_paint import TILE_RAMP, number
+from nntui.tui.diagram_paint import TILE_RAMP, Picture, number, selection_facts
 from nntui.tui.link_routing import Channel
 from nntui.tui.network_diagram import NetworkDiagram, diagram_grid
 from nntui.tui.network_view import NetworkView
@@ -238,9 +238,8 @@ async def test_selected_neuron_is_framed_and_only_its_links_shown() -> None:
         drawn = {xx for xx in range(channel.x0 + 1, channel.x1) for yy in range(layout.height)
                  if grid[yy][xx][0] in "│┃╎╏"}
         assert drawn <= lanes
-        text = text_of(grid)
-        assert "layer 1 neuron 3" in text and "bias" in text
-        assert text != before
+        assert text_of(grid) != before
+        assert diagram.border_subtitle.startswith("layer 1 neuron 3 · bias ")  # its numbers, under the diagram
 
 
 def test_no_color_shows_tiles_links_and_numbers_in_characters() -> None:
@@ -258,8 +257,8 @@ def test_no_color_shows_tiles_links_and_numbers_in_characters() -> None:
     assert "━" in text or "─" in text  # positive links solid …
     grid = diagram_grid(60, 30, sizes, W, b, NAMES[:2], plain=True, planes=fake_planes(sizes))
     assert {"╍", "╌"} & set(text_of(grid))  # … negative ones dashed
-    assert "bias +1.0" in text  # the selected neuron's numbers, two significant digits
-    assert "w in +1.0 +0.50" in text
+    facts = selection_facts(layout, Picture(W, b, selected=(1, 0)))  # the selected neuron's numbers
+    assert facts == "layer 1 neuron 1 · bias +1.0 · w in +1.0 +0.50"
 
 
 def test_numbers_have_one_format() -> None:

@@ -87,15 +87,15 @@ class DiagramLayout:
         def fits(t: tuple[int, int, bool], rows: int) -> bool:
             return tallest * (t[1] + (not t[2])) - (not t[2]) <= rows
 
-        # The bottom row says what the layers are (or the selected neuron's numbers), unless it costs tile size.
+        # The bottom row names the layers' sizes, unless it costs tile size (it always counts layers left out).
         tile = next((t for t in fitting if fits(t, height)), None)
         if tile is None:  # some layer collapses anyway: the thinnest tiles, as many as fit
             tile = fitting[-1]
-        if height >= 6 and (fits(tile, height - 1) or not fits(tile, height)):
+        layout.more_layers = n_cols - cols
+        if (height >= 6 and (fits(tile, height - 1) or not fits(tile, height))) or (layout.more_layers and height >= 2):
             layout.info_row = height - 1
         usable = height - (layout.info_row is not None)
         layout.tile_w, layout.tile_h, layout.tight = tw, th, tight = tile
-        layout.more_layers = n_cols - cols
 
         # Columns: channels share the room left, up to a lane per neuron plus the stubs.
         if cols > 1:

@@ -311,11 +311,9 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
             for r, row in enumerate(cells):
                 if 0 <= y + r < layout.height:
                     grid[y + r][x : x + tw] = row[: max(0, layout.width - x)]
-            if bias is not None and th >= 2 and x >= 1:  # Playground's bias square at the bottom-left corner
-                mark = ("+" if bias > 0 else "-" if bias < 0 else "0", None) if pic.plain else (
-                    "▪", _shade_style(int(_shade(math.tanh(bias)))))
+            if bias is not None and th >= 2 and x >= 1 and not pic.plain:  # Playground's bias square, at the corner
                 row = th - 1 if th - 1 != layout.port_offset else 0
-                _put(grid, x - 1, y + row, mark[0], mark[1])
+                _put(grid, x - 1, y + row, "▪", _shade_style(int(_shade(math.tanh(bias)))))
             if layer == 0 and layout.label_width:
                 name = layout.names[index] if index < len(layout.names) else f"x{index + 1}"
                 if len(name) > layout.label_width:
@@ -359,15 +357,12 @@ def _paint_frame(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
 
 
 def _paint_text(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
-    """The "… N more" markers, and the bottom row: layer sizes, or the selected neuron's numbers."""
+    """The "… N more" markers, and the bottom row: the hidden layers' sizes, the layers beyond the edge."""
     for marks in layout.markers:
         for mx, my, text in marks:
             _put(grid, mx, my, text, _NOTE)
     y = layout.info_row
     if y is None:
-        return
-    if pic.selected is not None:
-        _put(grid, 0, y, _fit_line(selection_facts(layout, pic), layout.width), Style(bold=True))
         return
     for layer in range(1, len(layout.shown) - 1):
         lo, hi = layout._text_bounds(layer)
@@ -380,19 +375,10 @@ def _paint_text(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
         _put(grid, layout.width - len(text), y, text, _NOTE)
 
 
-def _fit_line(parts: list[str], width: int) -> str:
-    """Join `parts` with ' · ', dropping the tail (ending in '…') if they do not fit."""
-    line = ""
-    for part in parts:
-        candidate = part if not line else f"{line} · {part}"
-        if len(candidate) > width:
-            return (line + " …") if line and len(line) + 2 <= width else line[:width]
-        line = candidate
-    return line
-
-
-def selection_facts(layout: DiagramLayout, pic: Picture) -> list[str]:
+def selection_facts(layout: DiagramLayout, pic: Picture) -> str:
     """The selected neuron in words and numbers: its name, bias, the probe's value and its weights in."""
+    if pic.selected is None or not 0 <= pic.selected[0] < len(layout.sizes):
+        return ""
     layer, index = pic.selected
     last = len(layout.sizes) - 1
     if layer == 0:
@@ -407,8 +393,8 @@ def selection_facts(layout: DiagramLayout, pic: Picture) -> list[str]:
         parts.append(f"value {number(value)}")
     if 0 < layer <= len(pic.weights) and not (layer == 1 and layout.bundle):
         w_in = np.asarray(pic.weights[layer - 1])[:, index]
-        parts.append("w in " + " ".join(number(float(v)) for v in w_in))
-    return parts
+        parts.append("w in " + " ".join(number(float(v)) for v in w_in[:16]) + (" …" if len(w_in) > 16 else ""))
+    return " · ".join(parts)
 
 
 def paint(layout: DiagramLayout, pic: Picture) -> Grid:

@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from nntui.tui.colors import no_color
 from nntui.tui.diagram_layout import DiagramLayout
-from nntui.tui.diagram_paint import Grid, Picture, grid_to_strips, max_abs_weight, paint
+from nntui.tui.diagram_paint import Grid, Picture, grid_to_strips, max_abs_weight, paint, selection_facts
 
 # (columns, pixel rows) -> per layer (neurons, pixel rows, columns): every neuron's output over the plane.
 Planes = Callable[[int, int], Sequence[np.ndarray]]
@@ -127,6 +127,7 @@ class NetworkDiagram(Widget, can_focus=True):
         self._biases = [np.asarray(x) for x in b]
         self._max_abs = max_abs_weight(self._weights)
         self._version += 1
+        self._update_subtitle()
         self._repaint_changed_rows()
 
     def set_activations(self, activations: Sequence[np.ndarray] | None) -> None:
@@ -139,6 +140,7 @@ class NetworkDiagram(Widget, can_focus=True):
                 raise ValueError(f"activations do not match the layer sizes {self._sizes}")
         self._activations = activations
         self._version += 1
+        self._update_subtitle()
         self.refresh()
 
     # ----------------------------------------------------------------- layout & rendering
@@ -178,10 +180,9 @@ class NetworkDiagram(Widget, can_focus=True):
             self._plane_values = (key, values)
         return self._plane_values[1]
 
-    def grid(self) -> Grid:
-        """The current character grid (rows of (char, style)) at the widget's size."""
-        layout = self.layout_info
-        picture = Picture(
+    def _picture(self, layout: DiagramLayout) -> Picture:
+        """What the diagram shows now."""
+        return Picture(
             self._weights,
             self._biases,
             self._tile_values(layout),
@@ -192,7 +193,18 @@ class NetworkDiagram(Widget, can_focus=True):
             self._max_abs,
             self.hovered,
         )
-        return paint(layout, picture)
+
+    def grid(self) -> Grid:
+        """The current character grid (rows of (char, style)) at the widget's size."""
+        layout = self.layout_info
+        return paint(layout, self._picture(layout))
+
+    def _update_subtitle(self) -> None:
+        """The selected neuron's numbers under the diagram (its border's subtitle): name, bias, weights in."""
+        layout = self.layout_info
+        facts = selection_facts(layout, Picture(self._weights, self._biases, None, self._activations, self.selected))
+        if facts != self.border_subtitle:
+            self.border_subtitle = facts
 
     def _key(self) -> tuple:
         """What the strips depend on; index 3 is the version of the weights (or activations)."""
@@ -254,6 +266,7 @@ class NetworkDiagram(Widget, can_focus=True):
 
     def watch_selected(self, value: tuple[int, int] | None) -> None:
         """Tell the app about the new selection."""
+        self._update_subtitle()
         message = self.NeuronSelected(*(value if value is not None else (None, None)))
         message.diagram = self
         self.post_message(message)
