@@ -281,7 +281,8 @@ async def test_80x24_shows_every_neuron_and_lets_each_be_selected() -> None:
         assert diagram.selected == (1, 15)
         layout = diagram.layout_info
         assert layout.tile_rect(1, 15) is not None  # the window followed the selection
-        assert any("more ↑" in text for _, _, text in layout.markers[1])
+        first = layout.shown[1].start
+        assert first > 0 and [text for _, _, text in layout.markers[1]] == [f"↑ {first} more"]  # the rest above
         assert app.messages[-1] == (1, 15)
 
 

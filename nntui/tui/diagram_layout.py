@@ -89,8 +89,8 @@ class DiagramLayout:
 
         # The bottom row names the layers' sizes, unless it costs tile size (it always counts layers left out).
         tile = next((t for t in fitting if fits(t, height)), None)
-        if tile is None:  # some layer collapses anyway: the thinnest tiles, as many as fit
-            tile = fitting[-1]
+        if tile is None:  # some layer collapses anyway: as many as fit, in the widest one-row tiles
+            tile = next(t for t in fitting if t[1] == 1 and t[2])
         layout.more_layers = n_cols - cols
         if (height >= 6 and (fits(tile, height - 1) or not fits(tile, height))) or (layout.more_layers and height >= 2):
             layout.info_row = height - 1
@@ -129,7 +129,7 @@ class DiagramLayout:
             below_y = top + k * stride - (not tight)
             for flag, y, count, arrow in ((above, top - 1, start, "↑"), (below, below_y, n - start - k, "↓")):
                 if flag:
-                    text = _fit((f"… {count} more {arrow}", f"… {count} more", f"+{count} {arrow}", f"+{count}"), hi - lo)
+                    text = _fit((f"… {count} more {arrow}", f"{arrow} {count} more", f"{arrow}{count} more", f"{arrow}{count}"), hi - lo)
                     marks.append((max(lo, min(layout.columns[l], hi - len(text))), y, text))
             layout.markers.append(marks)
 
@@ -194,10 +194,10 @@ class DiagramLayout:
         return len(self.shown[layer]) if 0 <= layer < len(self.shown) else 0
 
     def _text_bounds(self, layer: int) -> tuple[int, int]:
-        """Horizontal room [lo, hi) for text under column `layer`: up to its neighbours' tiles."""
-        cols = self.columns
-        lo = cols[layer - 1] + self.tile_w + 1 if layer > 0 else 0
-        hi = cols[layer + 1] - 2 if layer + 1 < len(cols) else self.width
+        """Horizontal room [lo, hi) for text under column `layer`: half of the channel on each side."""
+        cols, tw = self.columns, self.tile_w
+        lo = (cols[layer - 1] + tw + cols[layer]) // 2 if layer > 0 else 0
+        hi = (cols[layer] + tw + cols[layer + 1]) // 2 - 1 if layer + 1 < len(cols) else self.width
         return max(0, lo), max(0, min(self.width, hi))
 
 

@@ -266,7 +266,7 @@ def _box_cells(w: int, h: int, value: float | None, bias: float | None, plain: b
     rgb = tuple(int(c) for c in diverging(np.clip(fill if math.isfinite(fill) else 0.0, -1.0, 1.0)))
     style = _fill_style(rgb)
     rows = [[(" ", style)] * w for _ in range(h)]
-    if tight and h > 1:  # the upper half of the top row parts it from the tile above
+    if tight:  # the upper half of the top row parts it from the tile above
         rows[0] = [(LOWER_HALF, _ink(rgb))] * w
     if text and len(text) <= w:
         x = (w - len(text)) // 2
