@@ -264,6 +264,7 @@ def test_no_color_shows_tiles_links_and_numbers_in_characters() -> None:
 def test_numbers_have_one_format() -> None:
     assert [number(v) for v in (0.73, -0.62, 0.5, -1.234, 12.3, 0.0, -0.0042)] == [
         "+0.73", "-0.62", "+0.50", "-1.2", "+12", "0", "-0.0042"]
+    assert [number(v, 4) for v in (0.73, -0.62, 1.25, 12345.0)] == ["+0.7", "-0.6", "+1.2", ""]  # less room: one digit
 
 
 async def test_80x24_shows_every_neuron_and_lets_each_be_selected() -> None:

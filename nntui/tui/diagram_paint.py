@@ -39,15 +39,20 @@ LOWER_HALF = "▄"
 _NOTE = Style(dim=True, italic=True)
 
 
-def number(v: float) -> str:
-    """A value with two significant digits and its sign: +0.50, -1.2, +12, 0."""
+def number(v: float, width: int | None = None) -> str:
+    """A value with two significant digits and its sign: +0.50, -1.2, +12, 0; with one if two do not
+    fit in `width` (-0.2), and '' if that does not fit either."""
     if not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("+inf" if v > 0 else "-inf")
-    if v == 0:
-        return "0"
-    if abs(v) >= 9.95:
-        return f"{v:+.0f}"
-    return f"{v:+#.2g}"
+        text = "nan" if math.isnan(v) else ("+inf" if v > 0 else "-inf")
+    elif v == 0:
+        text = "0"
+    else:
+        text = ""
+        for digits in (2, 1):
+            text = f"{v:+.0f}" if abs(v) >= (9.95 if digits == 2 else 9.5) else f"{v:+#.{digits}g}".rstrip(".")
+            if width is None or len(text) <= width:
+                break
+    return text if width is None or len(text) <= width else ""
 
 
 def max_abs_weight(weights: Sequence[np.ndarray]) -> float:
@@ -251,7 +256,7 @@ def layer_tiles(plane: np.ndarray, plain: bool, tight: bool) -> list[list[list[C
 
 def _box_cells(w: int, h: int, value: float | None, bias: float | None, plain: bool, mid: int, tight: bool) -> list[list[Cell]]:
     """A tile without a heatmap: one colour, by the value given (the probe's) or else the bias; text on row `mid`."""
-    text = number(value) if value is not None else ""
+    text = number(value, w) if value is not None else ""
     fill = value if value is not None else (math.tanh(bias) if bias is not None and math.isfinite(bias) else 0.0)
     if plain:
         if not text:
@@ -299,7 +304,7 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
             if tiles is not None and index - shown.start < len(tiles):
                 cells = tiles[index - shown.start]
                 if value is not None and tw >= 5:  # the probe's value, over the tile's middle
-                    text = number(value)[:tw]
+                    text = number(value, tw)
                     row = cells[layout.port_offset]
                     at = (tw - len(text)) // 2
                     for k, ch in enumerate(text):
@@ -319,7 +324,7 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
                 if len(name) > layout.label_width:
                     name = name[: layout.label_width - 1] + "…"
                 style = _SELECTED_LABEL if pic.selected == (0, index) else _LABEL
-                _put(grid, layout.label_width - len(name), y + layout.port_offset, name, style)
+                _put(grid, x - 1 - len(name), y + layout.port_offset, name, style)
 
 
 def _paint_bundle(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
@@ -332,7 +337,7 @@ def _paint_bundle(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
     for k, text in enumerate(bundle_label(layout.sizes[0])):
         text = text if len(text) <= layout.label_width else text[: max(0, layout.label_width - 1)] + "…"
         if layout.label_width:
-            _put(grid, layout.label_width - len(text), y + (h - 1) // 2 + k, text, style if k == 0 else _MUTED)
+            _put(grid, x - 1 - len(text), y + (h - 1) // 2 + k, text, style if k == 0 else _MUTED)
 
 
 def _paint_frame(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
