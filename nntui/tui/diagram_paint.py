@@ -24,7 +24,7 @@ Grid = list[list[Cell]]
 
 SHADES = 15  # colour steps per side: Playground's 30 shades from −1 to +1
 LEVELS = 4  # link magnitude levels 1..4; level 0 = a link dimmed (another neuron or layer is in focus)
-_LEVEL_MIX = (0.15, 0.35, 0.55, 0.78, 1.0)  # how far from _DIM_BASE towards the sign colour, per level
+_LEVEL_MIX = (0.15, 0.5, 0.68, 0.84, 1.0)  # how far from _DIM_BASE towards the sign colour, per level
 _DIM_BASE = (72, 72, 72)
 _HEAVY_LEVEL = 3  # levels >= this use heavy glyphs (|w| above half the largest)
 TILE_RAMP = "=-~·+*#"  # NO_COLOR tiles: −1 … 0 … +1, minus signs for negative, plus for positive
@@ -161,6 +161,7 @@ def _channel_links(layout: DiagramLayout, c: int, pic: Picture, scale: float) ->
         elif sel[0] == c + 1 and sel[1] in tgt:
             mine[:, sel[1] - tgt.start] = True
         drawn = mine
+        level = np.maximum(level, 2)  # the links in focus stand out, even the weak ones
     elif sel is not None or (pic.highlight_layer is not None and pic.highlight_layer != c):
         level[:] = 0
     return drawn.ravel(), prio.ravel(), sign.ravel(), level.ravel()
