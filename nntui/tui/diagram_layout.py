@@ -97,10 +97,10 @@ class DiagramLayout:
         usable = height - (layout.info_row is not None)
         layout.tile_w, layout.tile_h, layout.tight = tw, th, tight = tile
 
-        # Columns: channels share the room left, up to a lane per neuron plus the stubs.
+        # Columns: channels share the room left, up to two lanes per neuron plus the stubs.
         if cols > 1:
             widest = max(sizes[layout.bundle : cols] or [1])
-            gap = min((width - left - cols * tw) // (cols - 1), widest + 4)
+            gap = min((width - left - cols * tw) // (cols - 1), 2 * widest + 4)
             spare = width - left - cols * tw - (cols - 1) * gap
             x = left + spare // 2
         else:
