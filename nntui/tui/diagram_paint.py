@@ -164,6 +164,8 @@ def _channel_links(layout: DiagramLayout, c: int, pic: Picture, scale: float) ->
         level = np.maximum(level, 2)  # the links in focus stand out, even the weak ones
     elif sel is not None or (pic.highlight_layer is not None and pic.highlight_layer != c):
         level[:] = 0
+    elif len(layout.channels[c].lanes) < max(m, n):  # too narrow for the links to part: a quiet bus
+        level = np.minimum(level, 2)
     return drawn.ravel(), prio.ravel(), sign.ravel(), level.ravel()
 
 
