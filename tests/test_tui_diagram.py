@@ -351,13 +351,19 @@ async def test_tiny_terminal_does_not_crash() -> None:
         assert "x1" in text_of(app.query_one(NetworkDiagram).grid())
 
 
-def test_probe_values_and_boxes_without_planes() -> None:
+def test_probe_values_on_boxes_and_tiles() -> None:
     """The inspector's diagram has no planes: boxes filled by the activation, which is written in them."""
     sizes = (2, 4, 1)
     W, b = make_net(sizes)
     acts = [np.array([0.5, -1.0]), np.array([0.25, -0.5, 0.0, 1.0]), np.array([0.75])]
     text = text_of(diagram_grid(60, 30, sizes, W, b, NAMES[:2], activations=acts, plain=False))
     assert "+0.25" in text and "-0.50" in text
+    # With tiles, the probe's values are written over them, as far as they fit (120x40: one digit).
+    sizes = (2, 8, 8, 1)
+    W, b = make_net(sizes)
+    acts = [np.linspace(-0.9, 0.9, n) for n in sizes]
+    text = text_of(diagram_grid(*PANEL[(120, 40)], sizes, W, b, NAMES[:2], activations=acts, planes=fake_planes(sizes)))
+    assert text.count("-0.9") == 4 and text.count("+0.6") == 2  # one digit: the tiles are 4 wide
 
 
 async def test_new_network_and_highlight() -> None:

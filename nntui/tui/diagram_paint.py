@@ -306,7 +306,7 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
             bias = float(biases[index]) if biases is not None and index < biases.size else None
             if tiles is not None and index - shown.start < len(tiles):
                 cells = tiles[index - shown.start]
-                if value is not None and tw >= 5:  # the probe's value, over the tile's middle
+                if value is not None:  # the probe's value, over the tile's middle (when it fits)
                     text = number(value, tw)
                     row = cells[layout.port_offset]
                     at = (tw - len(text)) // 2

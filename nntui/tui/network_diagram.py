@@ -163,14 +163,14 @@ class NetworkDiagram(Widget, can_focus=True):
         return layout
 
     def neuron_at(self, x: int, y: int) -> tuple[int, int] | None:
-        """The (layer, index) of the neuron box at content cell (x, y), or None."""
+        """The (layer, index) of the neuron tile (or input name) at content cell (x, y), or None."""
         return self.layout_info.neuron_at(x, y)
 
     def _tile_values(self, layout: DiagramLayout) -> Sequence[np.ndarray] | None:
         """Every neuron's output over the plane at the tiles' size: one evaluation per version and size."""
         if self._planes is None or not layout.shown:
             return None
-        key = (self._version, layout.tile_w, layout.tile_h)
+        key = (self._version, layout.tile_w, layout.tile_pixels)
         if self._plane_values[0] != key:
             try:
                 values = self._planes(layout.tile_w, layout.tile_pixels)
