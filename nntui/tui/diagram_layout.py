@@ -113,7 +113,7 @@ class DiagramLayout:
         stride = th + (not tight)
         for l in range(cols):
             n = sizes[l]
-            lo, hi = layout._text_bounds(l)
+            lo, hi = layout.text_bounds(l)
             if l == 0 and layout.bundle:
                 h = min(usable, max(th, 3))
                 layout.shown.append(range(n))
@@ -189,11 +189,7 @@ class DiagramLayout:
                     return layer, index
         return None
 
-    def capacity(self, layer: int) -> int:
-        """How many tiles of `layer` are shown at once."""
-        return len(self.shown[layer]) if 0 <= layer < len(self.shown) else 0
-
-    def _text_bounds(self, layer: int) -> tuple[int, int]:
+    def text_bounds(self, layer: int) -> tuple[int, int]:
         """Horizontal room [lo, hi) for text under column `layer`: half of the channel on each side."""
         cols, tw = self.columns, self.tile_w
         lo = (cols[layer - 1] + tw + cols[layer]) // 2 if layer > 0 else 0

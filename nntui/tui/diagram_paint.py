@@ -373,7 +373,7 @@ def _paint_text(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
     if y is None:
         return
     for layer in range(1, len(layout.shown) - 1):
-        lo, hi = layout._text_bounds(layer)
+        lo, hi = layout.text_bounds(layer)
         n = layout.sizes[layer]
         text = next((t for t in (f"{n} neurons", str(n)) if len(t) <= hi - lo), "")
         x = max(lo, min(layout.columns[layer] + layout.tile_w // 2 - len(text) // 2, hi - len(text)))

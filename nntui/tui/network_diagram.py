@@ -33,10 +33,9 @@ def diagram_grid(
     highlight_layer: int | None = None,
     plain: bool | None = None,
     planes: Planes | None = None,
-    starts: Sequence[int] = (),
 ) -> Grid:
     """Pure helper: the (char, style) grid the widget would show at `width` × `height`."""
-    layout = DiagramLayout.build(width, height, sizes, input_names, starts)
+    layout = DiagramLayout.build(width, height, sizes, input_names)
     values = planes(layout.tile_w, layout.tile_pixels) if planes is not None and layout.shown else None
     plain = no_color() if plain is None else plain
     return paint(layout, Picture(weights, biases, values, activations, selected, highlight_layer, plain))
