@@ -49,7 +49,7 @@ class DiagramLayout:
     tops: list[list[int]] = field(default_factory=list)  # top row of each shown tile
     markers: list[list[tuple[int, int, str]]] = field(default_factory=list)  # (x, y, "… N more") per layer
     channels: list[Channel] = field(default_factory=list)  # links between drawn layer l and l + 1
-    info_row: int | None = None  # bottom row: layer sizes, or the selected neuron's numbers
+    info_row: int | None = None  # bottom row: the hidden layers' sizes, the layers beyond the edge
     more_layers: int = 0  # layers beyond the right edge
     cache: dict = field(default_factory=dict, repr=False)  # the painter's routes for this layout
 
@@ -84,7 +84,9 @@ class DiagramLayout:
                 break
         else:
             return layout
+
         def fits(t: tuple[int, int, bool], rows: int) -> bool:
+            """Whether the tallest layer's tiles of size t fit in `rows`."""
             return tallest * (t[1] + (not t[2])) - (not t[2]) <= rows
 
         # The bottom row names the layers' sizes, unless it costs tile size (it always counts layers left out).
@@ -115,9 +117,8 @@ class DiagramLayout:
             n = sizes[l]
             lo, hi = layout.text_bounds(l)
             if l == 0 and layout.bundle:
-                h = min(usable, max(th, 3))
                 layout.shown.append(range(n))
-                layout.tops.append([(usable - h) // 2])
+                layout.tops.append([(usable - layout.bundle_height) // 2])
                 layout.markers.append([])
                 continue
             start, k, above, below = _window(n, layout.starts[l], usable, stride, tight)
@@ -129,7 +130,8 @@ class DiagramLayout:
             below_y = top + k * stride - (not tight)
             for flag, y, count, arrow in ((above, top - 1, start, "↑"), (below, below_y, n - start - k, "↓")):
                 if flag:
-                    text = _fit((f"… {count} more {arrow}", f"{arrow} {count} more", f"{arrow}{count} more", f"{arrow}{count}"), hi - lo)
+                    texts = (f"… {count} more {arrow}", f"{arrow} {count} more", f"{arrow}{count} more", f"{arrow}{count}")
+                    text = _fit(texts, hi - lo)
                     marks.append((max(lo, min(layout.columns[l], hi - len(text))), y, text))
             layout.markers.append(marks)
 
