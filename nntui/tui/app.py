@@ -449,7 +449,8 @@ class NNTuiApp(App):
         else:
             self.view.load(update.snapshot)
         diagram = self.diagram
-        diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels)
+        diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels,
+                            planes=self.view.neuron_planes if data.is_2d else None)
         self._drawn = True
         self._show_probe()
         # While training, the plot follows the frames as long as its build is cheap, else it keeps

@@ -71,6 +71,32 @@ class NetworkView:
             probs = probs / probs.sum(axis=1, keepdims=True)
         return 2.0 * probs[:, 1] - 1.0 if probs.shape[1] == 2 else probs
 
+    def neuron_planes(self, nx: int, ny: int) -> list[np.ndarray]:
+        """Every neuron's output over an nx × ny grid of the plane, in one forward pass, for the diagram's tiles.
+
+        One array per layer, shape (neurons, ny, nx), top row first, mapped to [-1, 1]: each input
+        feature by its own largest |value|; hidden and output layers as they are, a layer whose
+        values exceed 1 (ReLU) by its largest |value|, and a sigmoid or softmax output as 2a − 1.
+        """
+        xmin, xmax, ymin, ymax = self.dataset.bounds
+        xs = xmin + (np.arange(nx) + 0.5) / nx * (xmax - xmin)
+        ys = ymax - (np.arange(ny) + 0.5) / ny * (ymax - ymin)
+        gx, gy = np.meshgrid(xs, ys)
+        acts = self.activations(self.dataset.inputs(np.column_stack([gx.ravel(), gy.ravel()])))
+        planes = []
+        for layer, a in enumerate(acts):
+            a = np.where(np.isfinite(a), a, 0.0)
+            if layer == 0:
+                peak = np.abs(a).max(axis=0, keepdims=True) if a.size else 1.0
+                a = a / np.where(peak > 0, peak, 1.0)
+            elif layer == len(acts) - 1 and self.net.output.name in ("sigmoid", "softmax"):
+                a = 2.0 * a - 1.0
+            else:
+                peak = float(np.abs(a).max()) if a.size else 0.0
+                a = a / peak if peak > 1.0 else a
+            planes.append(np.clip(a, -1.0, 1.0).T.reshape(-1, ny, nx))
+        return planes
+
     def neuron_field(self, points: np.ndarray, layer: int, index: int) -> np.ndarray:
         """One neuron's activation over raw 2-D points (layer 0 = the input features)."""
         x = self.dataset.inputs(points)
