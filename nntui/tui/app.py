@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from nntui.datasets import DATASETS
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
@@ -37,6 +37,7 @@ from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
+from nntui.tui.key_bar import KeyBar
 from nntui.tui.messages import LiveMessage, TrainingUpdate
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.network_view import NetworkView
@@ -156,7 +157,7 @@ class NNTuiApp(App):
             yield self.right
         yield Static(f"make the terminal larger (needs {MIN_WIDTH}×{MIN_HEIGHT})", id="too-small")
         yield self.status
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.diagram.border_title = "network (Tab: select a neuron)"

@@ -90,6 +90,8 @@ class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar {
         height: auto;
+        text-wrap: nowrap;  /* a row never wraps: until the fields are fitted to a new width, it is cut */
+        text-overflow: ellipsis;
     }
     """
 
