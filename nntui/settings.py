@@ -22,7 +22,7 @@ from nntui.engine.regularization import REGULARIZERS
 from nntui.engine.schedules import SCHEDULES
 
 FEATURE_NAMES = tuple(FEATURES)
-DEFAULT_SPEED = 30  # the TUI's pace: the circle's boundary forms over a couple of seconds, redrawn every epoch or two
+DEFAULT_SPEED = 20  # the TUI's pace: one epoch a frame (20 frames/s); the circle's boundary forms over about 3 s
 MAX_SPEED = 100_000  # epochs per second: above it, --speed full says what is meant
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 

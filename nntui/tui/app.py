@@ -47,7 +47,7 @@ from nntui.tui.settings_form import SettingsForm, needs_reset
 from nntui.tui.status_bar import StatusBar
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
-SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
+SPEEDS = (1, 3, 10, 20, 60, 200, None)  # epochs per second for < and >; None: full speed
 PACE = Binding.Group("pace")  # < > in the key bar
 LR = Binding.Group("lr")  # + - in the key bar
 FRAME_INTERVAL = 1 / 20  # seconds between redraws while training at a chosen pace, paused or stepped
