@@ -8,6 +8,7 @@ import pytest
 from textual.widgets._toast import Toast
 
 from nntui.engine.trainer import EpochStats
+from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.status_bar import StatusBar
 from test_tui_app import make_app, wait_for
@@ -122,3 +123,25 @@ def test_status_text_is_one_row_at_every_width_and_keeps_the_pace_before_the_acc
     paused = StatusBar.build_text(200, epoch=10, stats=stats, optimizer="sgd", batch_size=10, state="paused",
                                   epochs_per_second=0.0, pace=20)
     assert "20 ep/s" in paused.plain  # the pace it will go on at
+
+
+@pytest.mark.parametrize("layers", ["4,2", "8,8,8,8,8,8"])
+async def test_the_inspector_header_fits_80_columns(layers):
+    app = make_app(layers=layers)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        for _ in range(4):  # forward, loss, backward, backward: the phase line at its longest
+            await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen) and app.screen.trace.n_done == 4)
+        await pilot.pause()
+        rows = screen_rows(app)
+        for i, (name, start) in enumerate((("title", " Inspector"), ("phases", " step: "), ("layers", " layer (←/→): "))):
+            header = app.screen.query_one(f"#inspector-{name}")
+            assert header.region.height == 1 and header.region.y == i
+            assert rows[i].startswith(start)
+        current = app.screen.trace.phases[4]  # the phase the next p runs: always shown
+        assert f"{current} …" in rows[1] or f"{current.replace('backward', 'back')} …" in rows[1]
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        if layers == "4,2":
+            assert "step done" not in screen_rows(app)[1] and "(p: next phase)" in screen_rows(app)[1]
