@@ -69,11 +69,11 @@ async def test_the_key_bar_shows_the_keys_again_when_the_terminal_grows():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        assert "e" not in app.query_one(KeyBar).shown_keys()
+        assert "[" not in app.query_one(KeyBar).shown_keys()
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
         await pilot.pause()
-        assert "e" in app.query_one(KeyBar).shown_keys() and "Edit" in screen_rows(app)[59]
+        assert "[" in app.query_one(KeyBar).shown_keys() and "[ Back" in screen_rows(app)[59]
 
 
 async def test_a_message_takes_a_second_row_and_gives_it_back():

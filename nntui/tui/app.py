@@ -82,12 +82,12 @@ class NNTuiApp(App):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("r", "reset", "Reset"),
+        Binding("e", "edit", "Edit"),
         Binding("b", "step_batch", "Batch"),
         Binding("p", "phase", "Phase"),
         Binding("i", "inspect", "Inspect"),
         Binding("c", "toggle_probe", "Probe"),
         Binding("left_square_bracket", "rewind(-1)", "Back", key_display="["),
-        Binding("e", "edit", "Edit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         # In the help screen and the command palette:
         Binding("right", "right", "Step", show=False),
