@@ -143,7 +143,7 @@ def parse_speed(v: Any) -> float | None:
 
 
 def format_speed(speed: float | None) -> str:
-    """'30 ep/s', or 'full speed' for None."""
+    """'20 ep/s', or 'full speed' for None."""
     return "full speed" if speed is None else f"{speed:g} ep/s"
 
 

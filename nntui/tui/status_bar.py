@@ -69,7 +69,7 @@ def _field(label: str, value: str) -> Text:
 
 
 def _pace(pace: float | None, epochs_per_second: float, running: bool) -> Text:
-    """'30 ep/s' (the pace set with < >), '12 of 30 ep/s' while training falls short of it, or
+    """'20 ep/s' (the pace set with < >), '12 of 20 ep/s' while training falls short of it, or
     'full speed 1,234 ep/s' (the rate reached)."""
     eps = epochs_per_second if math.isfinite(epochs_per_second) else 0.0
     if pace is None:
@@ -113,11 +113,11 @@ class StatusBar(Static):
         by priority when the widget is narrow."""
         self._args = fields
         self.state = fields["state"]
-        self._show(self.size.width or FALLBACK_WIDTH)
+        self._show()
 
-    def _show(self, width: int) -> None:
-        """Fit the figures to ``width`` columns (the content's, inside the padding)."""
-        text = self.build_text(width, **self._args)
+    def _show(self) -> None:
+        """Fit the figures to the content's width (inside the padding)."""
+        text = self.build_text(self.size.width or FALLBACK_WIDTH, **self._args)
         rows = len(text.plain.split("\n"))
         # Only a message coming or going changes the height: the layout pass (the whole screen's)
         # is skipped otherwise.
@@ -132,7 +132,7 @@ class StatusBar(Static):
     def on_resize(self, event: Resize) -> None:
         """Re-fit the fields to the new width (the event's size includes the padding; self.size does not)."""
         if self._args is not None:
-            self._show(self.size.width or FALLBACK_WIDTH)
+            self._show()
 
     @staticmethod
     def build_text(
