@@ -51,12 +51,13 @@ async def test_the_status_line_is_one_row_and_the_key_bar_shows_help_quit_and_pa
         assert "? Help" in bar and "q Quit" in bar and "< > pace" in bar
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", [(60, 18), *SIZES])  # 60×18: the smallest the app draws at
 async def test_the_key_bar_hides_a_key_that_does_not_fit_whole(size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await settle(pilot, app)
         bar = screen_rows(app)[size[1] - 1]
+        assert "? Help" in bar and "q Quit" in bar and "< > pace" in bar
         for key in app.query_one(KeyBar).query("FooterKey"):
             label = f"{key.key_display} {key.description}".strip()
             if key.description and key.visible:

@@ -71,16 +71,16 @@ class NNTuiApp(App):
     TITLE = "nntui"
     AUTO_FOCUS = None  # arrows step training until Tab focuses the network diagram
     BINDINGS = [
-        # Shown in the key bar, in this order: the most used first, so that at 80 columns the bar
-        # still ends with ? and q (the keys after them are cut off on a narrow terminal).
+        # Shown in the key bar, in this order: the most used first, ? and q early enough to show
+        # at the smallest size (60 columns); the key bar hides the keys that do not fit.
         Binding("space", "toggle_pause", "Run"),
         Binding("s", "step_epoch", "Step"),
         Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", group=PACE),
         Binding("greater_than_sign", "speed(1)", "Faster", key_display=">", group=PACE),
-        Binding("plus,equals_sign", "lr_up", "lr up", key_display="+", group=LR),
-        Binding("minus", "lr_down", "lr down", key_display="-", group=LR),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("plus,equals_sign", "lr_up", "lr up", key_display="+", group=LR),
+        Binding("minus", "lr_down", "lr down", key_display="-", group=LR),
         Binding("r", "reset", "Reset"),
         Binding("e", "edit", "Edit"),
         Binding("b", "step_batch", "Batch"),
