@@ -136,7 +136,7 @@ def parse_speed(v: Any) -> float | None:
             raise ValueError
         x = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
     except (TypeError, ValueError):
-        raise SettingsError(f"expected epochs per second (like 30) or 'full', got '{v}'") from None
+        raise SettingsError(f"expected epochs per second (like 20) or 'full', got '{v}'") from None
     if not (math.isfinite(x) and 0 < x <= MAX_SPEED):
         raise SettingsError(f"expected epochs per second above 0 and at most {MAX_SPEED:,} (or 'full'), got '{v}'")
     return x

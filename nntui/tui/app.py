@@ -624,7 +624,7 @@ class NNTuiApp(App):
             self._configure_panels()
 
     def action_speed(self, direction: int) -> None:
-        """Train slower (<) or faster (>): 1, 3, 10, 30, 100 epochs/s or full speed."""
+        """Train slower (<) or faster (>): 1, 3, 10, 20, 60, 200 epochs/s or full speed."""
         self.set_speed(next_speed(self.live.max_rate, direction))
 
     def set_speed(self, rate: float | None) -> None:
