@@ -159,7 +159,7 @@ def run(quick: bool = False) -> list[Table]:
 # ------------------------------------------------------------------ part "soak"
 TERMINAL = (120, 40)
 SAMPLE_SECONDS = 10.0  # between samples of the default run
-WIDE = ["--layers", "512,512", "--optimizer", "adam"]
+WIDE = ["--layers", "512,512", "--optimizer", "adam", "--speed", "full"]
 GROWTH_GOAL_MB = 20.0  # from minute 1 to the end of the default run
 WIDE_MARGIN_MB = 200.0  # the wide net's peak: at most the history budget + this
 HISTORY_BUDGET_MB = 256  # --history-mb's default
@@ -326,7 +326,7 @@ def run_soak(quick: bool = False) -> list[Table]:
     minutes, wide_seconds = (1, 30.0) if quick else (10, 60.0)
     nntui = " ".join(shorten(a) for a in nntui_command())
 
-    base = soak([], minutes * 60.0, SAMPLE_SECONDS)
+    base = soak(["--speed", "full"], minutes * 60.0, SAMPLE_SECONDS)
     samples = base["samples"]
     total = [s["ui"] + s["training"] for s in samples]
     reference_t = 60.0 if minutes >= 2 else minutes * 60.0 / 2  # minute 1 (a 1-minute run: half-way)

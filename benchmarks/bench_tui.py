@@ -43,7 +43,7 @@ from nntui.live.history import History  # noqa: E402
 from nntui.live.metrics import MetricsLog, stats_rows  # noqa: E402
 from nntui.live.process import LiveTraining  # noqa: E402
 from nntui.session import build_session  # noqa: E402
-from nntui.settings import merge  # noqa: E402
+from nntui.settings import DEFAULT_SPEED, merge  # noqa: E402
 from nntui.tui.app import FRAME_INTERVAL, FULL_SPEED_INTERVAL, SPEEDS, UI_BUDGET, NNTuiApp  # noqa: E402
 from nntui.tui.loss_plot import BUILD_SHARE as PLOT_SHARE  # noqa: E402
 from nntui.tui.loss_plot import MIN_INTERVAL as PLOT_INTERVAL  # noqa: E402
@@ -52,7 +52,7 @@ SIZE = (120, 40)
 UI_GOAL = 0.97  # live-UI throughput ÷ headless
 FRAMES_GOAL, FRAMES_REQUIRED = 10.0, 5.0  # heavy-panel frames per second at full speed
 PLOT_GOAL, PLOT_REQUIRED = 4.0, 2.0  # loss-plot builds per second at full speed
-PACED_REQUIRED = 15.0  # heavy-panel frames per second paced at 30 epochs/s, the picture changing every frame
+PACED_REQUIRED = 15.0  # heavy-panel frames per second at the TUI's default pace, the picture changing every frame
 WARM_UP = 1.0  # seconds of live training before the measurement starts
 LONG_HISTORY = 100_000  # epochs of history for the plot of a long run
 
@@ -256,7 +256,7 @@ async def live_epochs_per_second(seconds: float, session, serialise: bool = Fals
     return result
 
 
-PACE = 30  # epochs per second of the paced run ("<" twice from full speed)
+PACE = DEFAULT_SPEED  # epochs per second of the paced run (the TUI's default pace, reached with "<" from full speed)
 ALONE = "training process alone, nobody drawing (LiveTraining)"
 LIVE = "live UI (run_test)"
 PACED = f"live UI paced at {PACE} epochs/s (\"<\", fresh session)"

@@ -24,8 +24,9 @@ for _path in (ROOT, ROOT / "benchmarks"):  # the benchmarks run from a checkout,
 
 
 # The run the UI, frames and memory parts measure: spiral data (500 points, 250 for training),
-# a 2-8-8-1 tanh network, Adam, batch 10 (nntui --dataset spiral --layers 8,8 --optimizer adam).
-SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam")
+# a 2-8-8-1 tanh network, Adam, batch 10, at full speed (nntui --dataset spiral --layers 8,8 --optimizer adam
+# --speed full).
+SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam", speed="full")
 SETTINGS_LABEL = "spiral, 2-8-8-1 tanh, Adam, batch 10"
 
 

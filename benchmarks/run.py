@@ -17,6 +17,8 @@ Parts (``--only`` takes these names, repeated or comma-separated):
               frames and loss-plot builds per second, CPU of the UI thread, UI process and training process
     latency   key press to screen update while training at full speed (p50 / p95)
     frames    cost of the heavy panels' work per frame at 120×40 and 200×60
+    pace      heatmap redraws per second in a real terminal (tmux) while the default circle's boundary forms at
+              the TUI's default pace, against a program repainting that region 60 times a second
     startup   time to the first frame, `nntui --headless --epochs 0`, against `python -c pass`
     memory    resident memory after 10,000 epochs of what the training process keeps, against before training
     soak      the real TUI in a pty for 10 minutes (--quick: 1): resident memory of the UI and training
@@ -38,6 +40,7 @@ sys.path.insert(0, str(HERE))
 import bench_engine  # noqa: E402
 import bench_latency  # noqa: E402
 import bench_memory  # noqa: E402
+import bench_pace  # noqa: E402
 import bench_tui  # noqa: E402
 from common import ROOT, OtherLoad, Table, machine_facts, wait_for_quiet  # noqa: E402
 
@@ -48,6 +51,7 @@ PARTS = {
     "ui": bench_tui.run_ui,
     "latency": bench_latency.run,
     "frames": bench_tui.run_frames,
+    "pace": bench_pace.run,
     "startup": bench_tui.run_startup,
     "memory": bench_memory.run,
     "soak": bench_memory.run_soak,

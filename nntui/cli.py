@@ -40,7 +40,8 @@ def make_parser() -> argparse.ArgumentParser:
         prog="nntui",
         description="Watch a neural network learn, in your terminal. Without --headless it opens the TUI.",
         epilog="Every option can also be set in a TOML file given with --config (flags override it). "
-        "Keys in the TUI: space pause, s step, +/- learning rate, r reset, ? help, q quit.",
+        "Keys in the TUI: space pause, s step, < / > pace (slower / faster), +/- learning rate, r reset, "
+        "? help, q quit.",
         argument_default=argparse.SUPPRESS,
     )
     p.add_argument("--version", action="version", version=f"nntui {__version__}")

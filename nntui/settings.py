@@ -22,6 +22,8 @@ from nntui.engine.regularization import REGULARIZERS
 from nntui.engine.schedules import SCHEDULES
 
 FEATURE_NAMES = tuple(FEATURES)
+DEFAULT_SPEED = 20  # the TUI's pace: one epoch a frame (20 frames/s); the circle's boundary forms over about 3 s
+MAX_SPEED = 100_000  # epochs per second: above it, --speed full says what is meant
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
@@ -125,6 +127,26 @@ def parse_features(v: Any) -> tuple[str, ...]:
         raise SettingsError(str(e)) from None
 
 
+def parse_speed(v: Any) -> float | None:
+    """The TUI's pace: epochs per second (a number above 0), or 'full' (None: as fast as it trains)."""
+    if v is None or (isinstance(v, str) and v.strip().lower() == "full"):
+        return None
+    try:
+        if isinstance(v, bool):
+            raise ValueError
+        x = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
+    except (TypeError, ValueError):
+        raise SettingsError(f"expected epochs per second (like 20) or 'full', got '{v}'") from None
+    if not (math.isfinite(x) and 0 < x <= MAX_SPEED):
+        raise SettingsError(f"expected epochs per second above 0 and at most {MAX_SPEED:,} (or 'full'), got '{v}'")
+    return x
+
+
+def format_speed(speed: float | None) -> str:
+    """'20 ep/s', or 'full speed' for None."""
+    return "full speed" if speed is None else f"{speed:g} ep/s"
+
+
 def _optional_int(lo: int) -> Callable[[Any], int | None]:
     check = _int(lo)
     return lambda v: None if v is None or v == "" else check(v)
@@ -183,6 +205,8 @@ OPTIONS: tuple[Option, ...] = (
            "(an existing file is replaced)", "FILE", True),
     Option("preset", _optional_str, "playground: TensorFlow Playground's semantics", "NAME", True),
     Option("paused", _bool, "start the TUI paused", None, True),
+    Option("speed", parse_speed, "the TUI's pace in epochs per second, or 'full' (as fast as it trains); "
+           "< and > change it while it runs; --headless always runs at full speed", "N|full", True),
     Option("history_mb", _int(1, 1_000_000), "memory for the rewind history, in MB (thinned as it fills)", "N", True),
 )
 OPTION_BY_NAME = {o.name: o for o in OPTIONS}
@@ -197,6 +221,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         # output for regression, as Playground does (playground.ts)
         train_fraction=0.5, noise=0.0, loss="auto", output="auto", init="uniform", shuffle=False,
         optimizer="sgd", features=("x1", "x2"),
+        speed=60,  # Playground draws one epoch per frame, at about 60 frames a second
     ),
 }
 
@@ -240,6 +265,7 @@ class Settings:
     metrics: str | None = None
     preset: str | None = None
     paused: bool = False
+    speed: float | None = DEFAULT_SPEED
     history_mb: int = 256
 
     def replace(self, **changes: Any) -> "Settings":

@@ -10,7 +10,8 @@ import pytest
 
 from nntui.session import build_session
 from nntui.settings import merge
-from nntui.tui.app import NNTuiApp
+from nntui.settings import DEFAULT_SPEED
+from nntui.tui.app import SPEEDS, NNTuiApp, next_speed
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.inspector_screen import InspectorScreen
@@ -19,7 +20,9 @@ from nntui.tui.status_bar import StatusBar
 
 
 def make_app(**options) -> NNTuiApp:
+    """The app on these options, paused and (once resumed) at full speed unless they say otherwise."""
     options.setdefault("paused", True)
+    options.setdefault("speed", "full")
     return NNTuiApp(build_session(merge(options)))
 
 
@@ -312,17 +315,39 @@ async def test_enter_on_the_probe_inspects_that_point():
 async def test_less_than_slows_training_down_and_greater_than_speeds_it_up():
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(5):
-            await pilot.press("less_than_sign")  # 100, 30, 10, 3, 1 epochs/s
-        assert app.live.max_rate == 1
+        for _ in range(len(SPEEDS)):
+            await pilot.press("less_than_sign")  # 200, 60, 20, 10, 3, 1 epochs/s, then no slower
+        assert app.live.max_rate == 1 == SPEEDS[0]
+        await wait_for(pilot, lambda: "1 ep/s" in status_text(app))
         await wait_for(pilot, lambda: epoch(app) >= 1)
         start, began = epoch(app), time.monotonic()
         while time.monotonic() - began < 0.5:
             await pilot.pause(0.05)
         assert epoch(app) - start <= 2  # at 1 epoch/s, at most one or two epochs in half a second
-        await pilot.press("greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign", "greater_than_sign")
-        assert app.live.max_rate is None
+        for _ in range(len(SPEEDS)):
+            await pilot.press("greater_than_sign")
+        assert app.live.max_rate is None and app.settings.speed is None
         await wait_for(pilot, lambda: epoch(app) > start + 20)
+        await wait_for(pilot, lambda: "full speed" in status_text(app))
+
+
+async def test_the_tui_starts_at_the_default_pace_and_shows_it():
+    app = make_app(paused=False, speed=DEFAULT_SPEED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.live.max_rate == DEFAULT_SPEED  # from the first epoch on
+        await wait_for(pilot, lambda: epoch(app) >= 2 and app._drawn)
+        assert f"{DEFAULT_SPEED} ep/s" in status_text(app)
+        await pilot.press("greater_than_sign")
+        assert app.live.max_rate == next_speed(DEFAULT_SPEED, 1) > DEFAULT_SPEED
+        assert f"{app.live.max_rate:g} ep/s" in status_text(app)  # shown at once, no toast needed
+
+
+@pytest.mark.parametrize("rate, direction, expected", [
+    (None, -1, SPEEDS[-2]), (None, 1, None), (SPEEDS[0], -1, SPEEDS[0]), (SPEEDS[-2], 1, None),
+    (25, -1, 20), (25, 1, 60), (20, 1, 60), (20, -1, 10), (0.5, 1, 1), (1000, -1, 200), (1000, 1, None),
+])
+def test_next_speed_moves_along_the_ladder_from_any_pace(rate, direction, expected):
+    assert next_speed(rate, direction) == expected
 
 
 async def test_at_full_speed_updates_wait_for_the_paced_frame_but_keys_are_answered_at_once():

@@ -111,6 +111,7 @@ class LiveTraining:
         on_update: Callable[[], None] = lambda: None,
         on_message: Callable[[object], None] = lambda message: None,
         metrics: str | None = None,
+        max_rate: float | None = None,  # epochs per second (None: full speed), from the first epoch on
     ):
         self.on_update = on_update  # called (on the reader thread) when a new update waits
         self.on_message = on_message  # called (on the reader thread) with every other message
@@ -118,7 +119,7 @@ class LiveTraining:
         self.log = MetricsLog()  # every epoch's figures so far (thinned when long)
         # --metrics: every epoch's figures, written by the reader thread as they come
         self.metrics = MetricsWriter(metrics) if metrics else None
-        self.max_rate: float | None = None
+        self.max_rate: float | None = max_rate
         self._lock = threading.Lock()
         self._reap_lock = threading.Lock()
         self._newest: Update | None = None

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from nntui.datasets import DATASETS
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
@@ -38,6 +38,7 @@ from nntui.tui.help_screen import HelpScreen
 from nntui.tui.images import ImageData
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
+from nntui.tui.key_bar import KeyBar
 from nntui.tui.messages import LiveMessage, TrainingUpdate
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.network_view import NetworkView
@@ -48,7 +49,9 @@ from nntui.tui.status_bar import StatusBar
 from nntui.tui.weight_images import WeightImages
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
-SPEEDS = (1, 3, 10, 30, 100, None)  # epochs per second for < and >; None: full speed
+SPEEDS = (1, 3, 10, 20, 60, 200, None)  # epochs per second for < and >; None: full speed
+PACE = Binding.Group("pace")  # < > in the key bar
+LR = Binding.Group("lr")  # + - in the key bar
 FRAME_INTERVAL = 1 / 20  # seconds between redraws while training at a chosen pace, paused or stepped
 FULL_SPEED_INTERVAL = 1 / 10  # … and while training flat out
 UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this share of the UI process's core
@@ -70,20 +73,23 @@ class NNTuiApp(App):
     TITLE = "nntui"
     AUTO_FOCUS = None  # arrows step training until Tab focuses the network diagram
     BINDINGS = [
-        # Shown in the footer, in this order:
+        # Shown in the key bar, in this order: the most used first, ? and q early enough to show
+        # at the smallest size (60 columns); the key bar hides the keys that do not fit.
         Binding("space", "toggle_pause", "Run"),
         Binding("s", "step_epoch", "Step"),
+        Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", group=PACE),
+        Binding("greater_than_sign", "speed(1)", "Faster", key_display=">", group=PACE),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("plus,equals_sign", "lr_up", "lr up", key_display="+", group=LR),
+        Binding("minus", "lr_down", "lr down", key_display="-", group=LR),
+        Binding("r", "reset", "Reset"),
+        Binding("e", "edit", "Edit"),
         Binding("b", "step_batch", "Batch"),
         Binding("p", "phase", "Phase"),
         Binding("i", "inspect", "Inspect"),
         Binding("c", "toggle_probe", "Probe"),
         Binding("left_square_bracket", "rewind(-1)", "Back", key_display="["),
-        Binding("plus,equals_sign", "lr_up", "lr", key_display="+/-"),
-        Binding("minus", "lr_down", "lr down", key_display="-", show=False),
-        Binding("r", "reset", "Reset"),
-        Binding("e", "edit", "Edit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         # In the help screen and the command palette:
         Binding("right", "right", "Step", show=False),
@@ -102,8 +108,6 @@ class NNTuiApp(App):
         Binding("o", "cycle('optimizer')", "Next optimizer", show=False),
         Binding("l", "toggle_log", "Log loss", show=False),
         Binding("v", "toggle_discretize", "Discretize", show=False),
-        Binding("greater_than_sign", "speed(1)", "Faster", key_display=">", show=False),
-        Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
         Binding("x", "export", "Export metrics and screenshot", show=False),
@@ -159,7 +163,7 @@ class NNTuiApp(App):
             yield self.right
         yield Static(f"make the terminal larger (needs {MIN_WIDTH}×{MIN_HEIGHT})", id="too-small")
         yield self.status
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.diagram.border_title = "network (Tab: select a neuron)"
@@ -174,6 +178,7 @@ class NNTuiApp(App):
             on_update=lambda: self.post_message(TrainingUpdate()),
             on_message=lambda message: self.post_message(LiveMessage(message)),
             metrics=self.settings.metrics,
+            max_rate=self.settings.speed,
         )
 
         self._handle_signals(True)
@@ -422,6 +427,7 @@ class NNTuiApp(App):
             batch_size=self.session.trainer.batch_size,
             state="rewound" if self.view_epoch is not None else self.state,
             epochs_per_second=update.epochs_per_second,
+            pace=self.live.max_rate,
             message=message,
             dataset=self.settings.dataset,
             layers="-".join(map(str, self.view.net.sizes)),
@@ -648,11 +654,15 @@ class NNTuiApp(App):
             self._configure_panels()
 
     def action_speed(self, direction: int) -> None:
-        """Train slower (<) or faster (>): 1, 3, 10, 30, 100 epochs/s or full speed."""
-        i = SPEEDS.index(self.live.max_rate) if self.live.max_rate in SPEEDS else len(SPEEDS) - 1
-        rate = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
+        """Train slower (<) or faster (>): 1, 3, 10, 20, 60, 200 epochs/s or full speed."""
+        self.set_speed(next_speed(self.live.max_rate, direction))
+
+    def set_speed(self, rate: float | None) -> None:
+        """Train at ``rate`` epochs per second (None: full speed); the status line shows it at once."""
+        self.settings = self.settings.replace(speed=rate)
+        self.session.settings = self.settings
         self.live.set_speed(rate)
-        self.notify(f"speed: {'full' if rate is None else f'{rate} epochs/s'}", timeout=2)
+        self._update_status()
 
     def action_toggle_log(self) -> None:
         """Plot log10 of the loss (or the loss itself again)."""
@@ -829,6 +839,16 @@ class NNTuiApp(App):
             method = getattr(self, f"action_{binding.action.split('(')[0]}")
             title = f"{binding.description} ({binding.key_display or binding.key.split(',')[0]})"
             yield SystemCommand(title, (method.__doc__ or "").strip(), lambda a=binding.action: self.run_action(a))
+
+
+def next_speed(rate: float | None, direction: int) -> float | None:
+    """The next pace along SPEEDS, slower (direction < 0) or faster, from any pace (None: full speed)."""
+    rates = [r for r in SPEEDS if r is not None]
+    if direction > 0:
+        return None if rate is None else next((r for r in rates if r > rate), None)
+    if rate is None:
+        return rates[-1]
+    return next((r for r in reversed(rates) if r < rate), rates[0])
 
 
 def _exit_reason(exitcode: int | None) -> str:

@@ -67,11 +67,13 @@ answers get closer to the right ones. How wrong it still is gets measured by the
 
 ## The status line
 
-The epoch, the training and test loss (blue / orange), the accuracy, the learning
-rate, the speed in epochs per second, the optimizer, the batch size (how many
-points are used for each nudge), the data set and the layer sizes, and whether
-training is **running**, **paused** or has **diverged** (in red, with the reason
-and what to do about it).
+Whether training is **running**, **paused** or has **diverged**, the epoch, the
+training and test loss (blue / orange), the learning rate, the **pace** (`20 ep/s`:
+the epochs per second `<` and `>` set; `full speed` with the rate it reaches), the
+accuracy, the optimizer, the batch size (how many points are used for each nudge),
+the data set and the layer sizes. It is one row: on a narrow terminal the last of
+these are left out. A second row appears while there is more to say: why training
+diverged or stopped (in red, with what to do about it), or which past epoch is shown.
 
 ## Keys
 
@@ -86,7 +88,7 @@ and what to do about it).
 | `t` | show / hide the test points |
 | `v` | discretize the heatmap: only the decision, each class in its full colour (again: the shades) |
 | `l` | loss curve on a log scale (log10 of the loss) and back |
-| `<` / `>` | train slower / faster: 1, 3, 10, 30, 100 epochs per second (redrawn up to 20 times a second), or full speed (the start; redrawn 10 times a second); the loss curve 5 times a second while training. Training runs in a process of its own, so drawing never slows it down |
+| `<` / `>` | the **pace**: train slower / faster, along 1, 3, 10, 20, 60, 200 epochs per second and full speed. It starts at 20 (or `--speed N`, `--speed full`): one epoch per frame, slow enough to watch the boundary form. The status line shows the pace (`20 ep/s`, or `full speed` and the rate reached). The panels are redrawn up to 20 times a second (10 at full speed, the loss curve 5). Training runs in a process of its own, so drawing never slows it down |
 | `Tab`, arrows, click | select a neuron: the heatmap shows what it computes; `escape` goes back |
 | `d` / `a` / `o` | next data set / activation / optimizer (resets the network) |
 | `e` | the settings form: data, noise, samples, features, layers, activation, optimizer, batch size, regularization, learning rate (all but the learning rate reset the weights) |

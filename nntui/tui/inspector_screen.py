@@ -140,6 +140,19 @@ def heading(number: str, name: str, formula: str, note: str = "") -> Text:
     return text
 
 
+def _widest_window(n: int, current: int, fits: Callable[[int, int], bool]) -> tuple[int, int]:
+    """The widest range [lo, hi) of n items around ``current`` for which fits(lo, hi) holds
+    (widened to the right first, then to the left)."""
+    lo, hi = current, current + 1
+    while True:
+        for a, b in ((lo, hi + 1), (lo - 1, hi)):
+            if 0 <= a and b <= n and fits(a, b):
+                lo, hi = a, b
+                break
+        else:
+            return lo, hi
+
+
 class InspectorScreen(Screen[None]):
     """Every number of one training step for one layer at a time, with the formulas."""
 
@@ -313,9 +326,7 @@ class InspectorScreen(Screen[None]):
         trace, l = self.trace, self.layer
         self._show_network(trace, l)
         self._show_sample(trace)
-        self.query_one("#inspector-title", Static).update(self._title_text())
-        self.query_one("#inspector-phases", Static).update(self._phases_text())
-        self.query_one("#inspector-layers", Static).update(self._layers_text())
+        self._render_header()
         for name, renderable in self.sections(trace, l).items():
             self.query_one(f"#sec-{name}", Static).update(renderable)
         check = self.query_one("#sec-gradcheck", Static)
@@ -348,47 +359,111 @@ class InspectorScreen(Screen[None]):
         view.set_digits(self.images.grey(np.asarray(trace.x)[:n]), true, predicted, self.images.class_names)
         view.border_title = "sample" if len(trace.x) == 1 else f"samples 1–{n} of {len(trace.x)}"
 
-    def _title_text(self) -> Text:
+    def _header_width(self) -> int:
+        """Columns of the header's lines (inside the padding); the app's width before the first layout."""
+        return self.query_one("#inspector-top").content_region.width or max(1, self.app.size.width - 2)
+
+    def on_resize(self) -> None:
+        """Fit the header to the new width."""
+        self._render_header()
+
+    def _render_header(self) -> None:
+        width = self._header_width()
+        self.query_one("#inspector-title", Static).update(self._title_text(width))
+        self.query_one("#inspector-phases", Static).update(self._phases_text(width))
+        self.query_one("#inspector-layers", Static).update(self._layers_text(width))
+
+    def _title_text(self, width: int) -> Text:
+        """'Inspector — what was traced · samples · loss · optimizer, lr'; on one row of ``width``:
+        the samples, then the optimizer are left out, then the title is cut short."""
         trace = self.trace
-        text = Text()
-        text.append("Inspector", style="bold")
-        text.append(f" — {self.inspector_title}" if self.inspector_title else "")
+        head = Text()
+        head.append("Inspector", style="bold")
+        head.append(f" — {self.inspector_title}" if self.inspector_title else "")
         n = len(trace.x)
-        text.append(f"  ·  {n} sample{'s' if n != 1 else ''}")
+        samples = Text(f"{n} sample{'s' if n != 1 else ''}")
+        loss = None
         if trace.loss is not None:
-            text.append("  ·  loss ")
-            text.append(format_number(trace.loss), style="bold")
+            loss = Text("loss ")
+            loss.append(format_number(trace.loss), style="bold")
             if trace.penalty:
-                text.append(f" + {trace.reg.upper()} penalty {format_number(trace.penalty)}")
-        text.append(f"  ·  {trace.optimizer}, lr {trace.lr:g}")
+                loss.append(f" + {trace.reg.upper()} penalty {format_number(trace.penalty)}")
+        optimizer = Text(f"{trace.optimizer}, lr {trace.lr:g}")
+        dot = Text("  ·  ")
+        for parts in ([samples, loss, optimizer], [loss, optimizer], [loss]):
+            text = dot.join([head, *(p for p in parts if p is not None)])
+            if text.cell_len <= width:
+                return text
+        text.truncate(width, overflow="ellipsis")
         return text
 
-    def _phases_text(self) -> Text:
+    def _phases_text(self, width: int) -> Text:
+        """'step: forward ✓ → loss … → backward 1 → … → update   (p: next phase)' on one row of
+        ``width``: the hint goes first, then 'backward' is shortened to 'back', then only the
+        phases around the current one are shown."""
         trace = self.trace
         phases = trace.phases or (trace.phase,)
         done = trace.n_done
-        text = Text("step: ", style="bold")
-        for k, name in enumerate(phases):
-            if k:
-                text.append(" → ", style="dim")
-            if k < done:
-                text.append(f"{name} ✓", style="green" if not no_color() else "")
-            elif k == done:
-                text.append(f"{name} …", style="bold reverse")
-            else:
-                text.append(name, style="dim")
-        text.append("   (p: next phase)" if done < len(phases) else "   step done (p: next mini-batch)", style="italic")
+        hint = "   (p: next phase)" if done < len(phases) else "   step done (p: next mini-batch)"
+
+        def line(short: bool, lo: int, hi: int, with_hint: bool) -> Text:
+            text = Text("step: ", style="bold")
+            if lo > 0:
+                text.append("… → ", style="dim")
+            for k in range(lo, hi):
+                name = phases[k].replace("backward", "back") if short else phases[k]
+                if k > lo:
+                    text.append(" → ", style="dim")
+                if k < done:
+                    text.append(f"{name} ✓", style="green" if not no_color() else "")
+                elif k == done:
+                    text.append(f"{name} …", style="bold reverse")
+                else:
+                    text.append(name, style="dim")
+            if hi < len(phases):
+                text.append(" → …", style="dim")
+            if with_hint:
+                text.append(hint, style="italic")
+            return text
+
+        n = len(phases)
+        for short, with_hint in ((False, True), (False, False), (True, False)):
+            text = line(short, 0, n, with_hint)
+            if text.cell_len <= width:
+                return text
+        lo, hi = _widest_window(n, min(done, n - 1), lambda a, b: line(True, a, b, False).cell_len <= width)
+        text = line(True, lo, hi, False)
+        text.truncate(width, overflow="ellipsis")
         return text
 
-    def _layers_text(self) -> Text:
-        trace = self.trace
-        text = Text("layer (←/→): ", style="bold")
-        for l in range(self.n_layers):
-            act = trace.activations[l] if l < len(trace.activations) else ""
-            label = f" W{sub(l)} {self.sizes[l]}→{self.sizes[l + 1]} {act}{' (output)' if l == self.n_layers - 1 else ''} "
-            if l:
-                text.append("─", style="dim")
-            text.append(f"[{label}]" if l == self.layer else f" {label} ", style="bold reverse" if l == self.layer else "")
+    def _layers_text(self, width: int) -> Text:
+        """'layer (←/→): [ W₀ 2→4 tanh ]─ W₁ 4→2 tanh …' on one row of ``width``: the activations
+        go first, then only the layers around the selected one are shown."""
+        n = self.n_layers
+
+        def line(with_activation: bool, lo: int, hi: int) -> Text:
+            trace = self.trace
+            text = Text("layer (←/→): ", style="bold")
+            if lo > 0:
+                text.append("…─", style="dim")
+            for l in range(lo, hi):
+                act = trace.activations[l] if with_activation and l < len(trace.activations) else ""
+                output = " (output)" if with_activation and l == n - 1 else ""
+                label = f" W{sub(l)} {self.sizes[l]}→{self.sizes[l + 1]}{' ' + act if act else ''}{output} "
+                if l > lo:
+                    text.append("─", style="dim")
+                text.append(f"[{label}]" if l == self.layer else f" {label} ", style="bold reverse" if l == self.layer else "")
+            if hi < n:
+                text.append("─…", style="dim")
+            return text
+
+        for with_activation in (True, False):
+            text = line(with_activation, 0, n)
+            if text.cell_len <= width:
+                return text
+        lo, hi = _widest_window(n, self.layer, lambda a, b: line(False, a, b).cell_len <= width)
+        text = line(False, lo, hi)
+        text.truncate(width, overflow="ellipsis")
         return text
 
     # ------------------------------------------------------------------ sections

@@ -1,4 +1,7 @@
-"""The status line: epoch, losses, accuracy, learning rate, settings, state and speed."""
+"""The status line: epoch, losses, accuracy, learning rate, pace, settings and state.
+
+One row of figures that never wraps: the fields that do not fit are dropped, the least
+important first.  A message (diverged, stopped, rewound) takes a second row while it lasts."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from nntui.engine.trainer import EpochStats
+from nntui.settings import format_speed
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color
 
 STATES = ("running", "paused", "diverged", "rewound", "failed")
@@ -19,7 +23,8 @@ STATE_STYLE = {
 }
 STATE_ICON = {"running": "▶", "paused": "⏸", "diverged": "✖", "rewound": "⏪", "failed": "✖"}
 SEPARATOR = "  "
-FALLBACK_WIDTH = 80  # used before the first layout, when the widget has no size yet
+FALLBACK_WIDTH = 78  # used before the first layout, when the widget has no size yet
+SHORT_OF_PACE = 0.8  # below this share of the pace, the status line says the pace is not reached
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,17 +68,30 @@ def _field(label: str, value: str) -> Text:
     return t
 
 
+def _pace(pace: float | None, epochs_per_second: float, running: bool) -> Text:
+    """'20 ep/s' (the pace set with < >), '12 of 20 ep/s' while training falls short of it, or
+    'full speed 1,234 ep/s' (the rate reached)."""
+    eps = epochs_per_second if math.isfinite(epochs_per_second) else 0.0
+    if pace is None:
+        return _field("full speed", f"{eps:,.0f} ep/s") if running and eps > 0 else _field("", format_speed(None))
+    if running and 0 < eps < SHORT_OF_PACE * pace:
+        return _field("", f"{eps:,.3g} of {format_speed(pace)}")
+    return _field("", format_speed(pace))
+
+
 def _join(segments: list[Text]) -> Text:
     """Segments separated by two spaces."""
     return Text(SEPARATOR).join(segments)
 
 
 class StatusBar(Static):
-    """One or two compact lines of training figures; the state is also a CSS class for the app's .tcss."""
+    """A row of training figures (and a row for a message); the state is also a CSS class for the app's .tcss."""
 
     DEFAULT_CSS = """
     StatusBar {
-        height: 2;
+        height: auto;
+        text-wrap: nowrap;  /* a row never wraps: until the fields are fitted to a new width, it is cut */
+        text-overflow: ellipsis;
     }
     """
 
@@ -88,14 +106,23 @@ class StatusBar(Static):
     ) -> None:
         super().__init__("", name=name, id=id, classes=classes)
         self._args: dict | None = None
+        self._rows = 1  # rows of the text shown: 2 while there is a message
 
     def update_status(self, **fields) -> None:
         """Show the latest figures (the keyword arguments of ``build_text``); fields are dropped
         by priority when the widget is narrow."""
         self._args = fields
         self.state = fields["state"]
-        # The bar's height is fixed, so no layout pass is needed (it would cost the whole screen's).
-        self.update(self.build_text(self.size.width or FALLBACK_WIDTH, **self._args), layout=False)
+        self._show()
+
+    def _show(self) -> None:
+        """Fit the figures to the content's width (inside the padding)."""
+        text = self.build_text(self.size.width or FALLBACK_WIDTH, **self._args)
+        rows = len(text.plain.split("\n"))
+        # Only a message coming or going changes the height: the layout pass (the whole screen's)
+        # is skipped otherwise.
+        self.update(text, layout=rows != self._rows)
+        self._rows = rows
 
     def watch_state(self, state: str) -> None:
         """Mirror the state as one of the CSS classes -running, -paused, -diverged."""
@@ -103,9 +130,9 @@ class StatusBar(Static):
             self.set_class(state == name, f"-{name}")
 
     def on_resize(self, event: Resize) -> None:
-        """Re-fit the fields to the new width."""
+        """Re-fit the fields to the new width (the event's size includes the padding; self.size does not)."""
         if self._args is not None:
-            self.update(self.build_text(event.size.width or FALLBACK_WIDTH, **self._args), layout=False)
+            self._show()
 
     @staticmethod
     def build_text(
@@ -117,14 +144,16 @@ class StatusBar(Static):
         batch_size: int,
         state: str,
         epochs_per_second: float,
+        pace: float | None = None,
         message: str | None = None,
         dataset: str = "",
         layers: str = "",
         lr: float | None = None,
     ) -> Text:
-        """Lay the fields out in at most two lines of the given width (a message takes the second line).
+        """One row of fields that fit the width, and a second row for a message if there is one.
 
-        ``lr`` is the current learning rate when it differs from the one the stats were taken at."""
+        ``pace`` is the epochs per second training is held to (None: full speed); ``lr`` is the
+        current learning rate when it differs from the one the stats were taken at."""
         width = max(1, width)
         icon = STATE_ICON.get(state, "•")
         segments = [
@@ -134,11 +163,10 @@ class StatusBar(Static):
                               None if stats.test_loss is None else _fmt_loss(stats.test_loss))),
         ]
         if stats.train_acc is not None:
-            segments.append(_Segment(2, _pair("acc", _fmt_acc(stats.train_acc),
+            segments.append(_Segment(3, _pair("acc", _fmt_acc(stats.train_acc),
                                               None if stats.test_acc is None else _fmt_acc(stats.test_acc))))
         segments.append(_Segment(1, _field("lr", f"{stats.lr if lr is None else lr:g}")))
-        eps = epochs_per_second if math.isfinite(epochs_per_second) else 0.0
-        segments.append(_Segment(3, _field("", f"{eps:.3g} ep/s")))
+        segments.append(_Segment(2, _pace(pace, epochs_per_second, state == "running")))
         if optimizer:
             segments.append(_Segment(4, _field("", optimizer)))
         segments.append(_Segment(5, _field("batch", str(batch_size))))
@@ -147,28 +175,17 @@ class StatusBar(Static):
         if layers:
             segments.append(_Segment(7, _field("", layers)))
 
-        first, rest = _fit(segments, width)
-        lines = [_join([s.text for s in first])]
+        lines = [_join([s.text for s in _fit(segments, width)])]
         if message:
-            style = "bold red" if state in ("diverged", "failed") else "italic"
-            second = Text(message, style=style)
-        else:
-            second, _ = _fit(rest, width)
-            second = _join([s.text for s in second]) if second else None
-        if second is not None:
-            lines.append(second)
+            lines.append(Text(message, style="bold red" if state in ("diverged", "failed") else "italic"))
         for line in lines:
             line.truncate(width, overflow="ellipsis")
         return Text("\n").join(lines)
 
 
-def _fit(segments: list[_Segment], width: int) -> tuple[list[_Segment], list[_Segment]]:
-    """Keep the highest-priority segments (in their original order) that fit in width; return kept, dropped."""
+def _fit(segments: list[_Segment], width: int) -> list[_Segment]:
+    """The highest-priority segments (in their original order) that fit in width."""
     kept = list(segments)
-    dropped: list[_Segment] = []
     while len(kept) > 1 and _join([s.text for s in kept]).cell_len > width:
-        worst = max(kept, key=lambda s: (s.priority, kept.index(s)))
-        kept.remove(worst)
-        dropped.append(worst)
-    dropped.sort(key=lambda s: segments.index(s))
-    return kept, dropped
+        kept.remove(max(kept, key=lambda s: (s.priority, kept.index(s))))
+    return kept
