@@ -144,7 +144,7 @@ class Network:
     def initialize(self, rng: np.random.Generator, init: str = "auto") -> None:
         """Draw fresh weights: Xavier/Glorot, He, or Playground's uniform(-0.5, 0.5)."""
         if init == "auto":
-            init = "he" if self.hidden.name in ("relu", "leaky_relu", "elu") else "xavier"
+            init = self.hidden.init
         for W, b in zip(self.W, self.b):
             n_in, n_out = W.shape
             if init == "xavier":  # Var(w) = 2 / (n_in + n_out)
