@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from nntui.engine import EpochStats, Trainer
-from nntui.engine.inspect import PhaseStepper, inspect_sample, targets
+from nntui.engine.inspect import PhaseStepper, inspect_sample
 from nntui.live.history import History
 from nntui.live.metrics import stats_rows
 from nntui.live.protocol import EpochView, TraceReply, Update
@@ -210,10 +210,8 @@ class Runner:
         trainer = self.trainer
         if sample is not None:
             k = sample % len(trainer.x_train)
-            x, t = trainer.x_train[k : k + 1], trainer.t_train[k : k + 1]
-        else:
-            x, t = np.asarray(x, dtype=trainer.net.dtype), targets(trainer, label)
-        self.publish(TraceReply(request, inspect_sample(trainer, x, t)))
+            x, label = trainer.x_train[k : k + 1], trainer.y_train[k : k + 1]
+        self.publish(TraceReply(request, inspect_sample(trainer, x, label)))
 
     def _view(self, request: int, epoch: int, delta: int) -> None:
         target = self.history.step(epoch, delta)

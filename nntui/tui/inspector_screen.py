@@ -34,7 +34,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from nntui.engine import ACTIVATIONS, LOSSES, OPTIMIZERS
-from nntui.engine.inspect import Trace, param_label
+from nntui.engine.inspect import Stage, Trace, param_label
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color, no_color
 from nntui.tui.network_diagram import NetworkDiagram
 
@@ -266,11 +266,9 @@ class InspectorScreen(Screen[None]):
     # ------------------------------------------------------------------ rendering
     def _phase_layer(self, trace: Trace) -> int | None:
         """The layer the phase just completed worked on (None: stay where we are)."""
-        if trace.phase == "loss":
-            return len(self.sizes) - 2
-        if trace.phase.startswith("backward "):
-            return int(trace.phase.split()[1])
-        return None
+        if trace.phase.stage is Stage.LOSS:
+            return self.n_layers - 1
+        return trace.phase.layer  # a backward phase's layer; None for forward and update
 
     def _render_all(self) -> None:
         trace, l = self.trace, self.layer
