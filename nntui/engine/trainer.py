@@ -46,7 +46,8 @@ class Snapshot:
     W: tuple[Array, ...]  # read-only copies
     b: tuple[Array, ...]
     stats: EpochStats  # the latest epoch's figures
-    lr: float
+    lr: float  # the rate in use
+    base_lr: float  # the rate the user set (a schedule sets lr from it; without one they are equal)
     diverged: str | None  # why training stopped, or None
 
     def __setstate__(self, state: dict) -> None:
@@ -329,7 +330,7 @@ class Trainer:
         n_w = self.net.n_weights
         W = tuple(_read_only(p) for p in split_flat(params[:n_w], [w.shape for w in self.net.W]))
         b = tuple(_read_only(p) for p in split_flat(params[n_w:], [bb.shape for bb in self.net.b]))
-        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.diverged)
+        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.base_lr, self.diverged)
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to continue exactly from here."""
