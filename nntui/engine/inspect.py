@@ -93,7 +93,7 @@ class Trace:
     optimizer: str
     phases: tuple[Phase, ...] = ()  # every phase of the step, in order
     activations: tuple[str, ...] = ()  # name of f for each layer
-    loss_name: str = ""  # "bce", "ce" or "squared"
+    loss_name: str = ""  # its name in LOSSES
     reg: str = "none"
     reg_rate: float = 0.0
     penalty: float | None = None  # the regularization term of the objective, once the loss is computed

@@ -744,10 +744,10 @@ class NNTuiApp(App):
         self.push_screen(PathDialog("Load a model", "", must_exist=True, suffixes=(".npz",)), load)
 
     def action_export(self) -> None:
-        """Export the metrics history (.csv or .jsonl), then a screenshot (.svg)."""
+        """Export the metrics log (.csv or .jsonl), then a screenshot (.svg)."""
         if self.latest is None:
             return
-        history = list(self.live.log.iter_stats())
+        log = list(self.live.log.iter_stats())
         screenshot = self.export_screenshot()
 
         def save_svg(path: str | None) -> None:
@@ -756,7 +756,7 @@ class NNTuiApp(App):
 
         def save_metrics(path: str | None) -> None:
             if path:
-                self._try(lambda: write_metrics(path, history), f"saved {len(history)} epochs of metrics to {path}")
+                self._try(lambda: write_metrics(path, log), f"saved {len(log)} epochs of metrics to {path}")
             self.push_screen(PathDialog("Save a screenshot as", "nntui-screenshot.svg", suffixes=(".svg",)), save_svg)
 
         self.push_screen(PathDialog("Export the metrics as", "nntui-metrics.csv", suffixes=(".csv", ".jsonl")), save_metrics)
