@@ -315,19 +315,6 @@ def _clone(net: Network, dtype=None) -> Network:
     return twin
 
 
-def _as_batch(trainer: Trainer, x: Array, t: Array, dtype) -> tuple[Array, Array]:
-    net = trainer.net
-    x = np.ascontiguousarray(np.atleast_2d(np.asarray(x)), dtype=dtype)
-    t = np.asarray(t, dtype=dtype)
-    if t.ndim == 1:
-        t = t.reshape(len(x), -1)
-    if x.shape[1] != net.sizes[0] or t.shape != (len(x), net.sizes[-1]):
-        raise ValueError(
-            f"expected x ({len(x)}, {net.sizes[0]}) and t ({len(x)}, {net.sizes[-1]}), got {x.shape} and {t.shape}"
-        )
-    return x, t
-
-
 def inspect_sample(trainer: Trainer, x: Array, y: Array) -> Trace:
     """The full trace (forward, loss, backward, update) of one step on the samples x (n, d)
     labelled y (classes, or regression values), leaving the trainer as it was.
@@ -354,6 +341,19 @@ def trace_params(trace: Trace) -> Array:
     if any(lt.W is None for lt in trace.layers):
         raise ValueError("the trace has no weights yet (its forward phase is not done)")
     return np.concatenate([lt.W.ravel() for lt in trace.layers] + [lt.b.ravel() for lt in trace.layers])
+
+
+def _as_batch(trainer: Trainer, x: Array, t: Array, dtype) -> tuple[Array, Array]:
+    net = trainer.net
+    x = np.ascontiguousarray(np.atleast_2d(np.asarray(x)), dtype=dtype)
+    t = np.asarray(t, dtype=dtype)
+    if t.ndim == 1:
+        t = t.reshape(len(x), -1)
+    if x.shape[1] != net.sizes[0] or t.shape != (len(x), net.sizes[-1]):
+        raise ValueError(
+            f"expected x ({len(x)}, {net.sizes[0]}) and t ({len(x)}, {net.sizes[-1]}), got {x.shape} and {t.shape}"
+        )
+    return x, t
 
 
 def check_gradients(

@@ -110,6 +110,7 @@ class Network:
         self.sizes = tuple(int(n) for n in sizes)
         self.hidden = hidden
         self.output = output
+        self.activations = (hidden,) * (len(self.sizes) - 2) + (output,)  # f of each weight layer's outputs
         self.dtype = np.dtype(dtype)
         w_shapes = [(n_in, n_out) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
         b_shapes = [(n_out,) for n_out in self.sizes[1:]]
@@ -134,7 +135,7 @@ class Network:
 
     def activation(self, l: int) -> Activation:
         """The activation applied after weight layer l."""
-        return self.output if l == self.n_layers - 1 else self.hidden
+        return self.activations[l]
 
     def workspace(self, n: int) -> Workspace:
         """Arrays for forward and backward passes over batches of n samples (see ``forward``)."""
@@ -185,10 +186,10 @@ class Network:
             x = x.astype(self.dtype)
         fwd = ws.fwd
         fwd.a[0] = a = x
-        for l in range(self.n_layers):
+        for l, f in enumerate(self.activations):
             z = ws.products[l](a, self.W[l], out=fwd.z[l])  # (n, n_{l+1})
             z += self.b[l]
-            a = self.activation(l).f(z, out=fwd.a[l + 1])
+            a = f.f(z, out=fwd.a[l + 1])
         return fwd
 
     def predict(self, x: Array) -> Array:
