@@ -33,8 +33,8 @@ class Loss:
     outputs: tuple[str, ...] = ()  # output activations this loss may be used with
     default_output = ""  # the one --output auto picks
     regression = False  # may be used on regression data (else classification only)
-    # Output activations whose f'(z) drops out of δ = ∂L/∂a ⊙ f'(z), leaving δ = (a - t) / n;
-    # for each, why (the inspector says so).
+    # Output activations whose f'(z) drops out of δ = ∂L/∂a ⊙ f'(z) (``delta`` skips it), each
+    # with the inspector's note on why and what δ is then.
     cancels: dict[str, str] = {}
 
     def value(self, z: Array, a: Array, t: Array) -> float:
@@ -63,7 +63,7 @@ class BinaryCrossEntropy(Loss):
     formula = "L = −Σ[t·log a + (1 − t)·log(1 − a)]"
     outputs = ("sigmoid",)
     default_output = "sigmoid"
-    cancels = {"sigmoid": "for a sigmoid output with cross-entropy f' = a(1 − a) cancels"}
+    cancels = {"sigmoid": "for a sigmoid output with cross-entropy f' = a(1 − a) cancels: simply (a − t)/n"}
 
     def value(self, z: Array, a: Array, t: Array) -> float:
         # Written in terms of z, log(1 + e^z) - t·z, so it never takes log(0).
@@ -87,7 +87,7 @@ class CrossEntropy(Loss):
     formula = "L = −Σ t·log a"
     outputs = ("softmax",)
     default_output = "softmax"
-    cancels = {"softmax": "for a softmax output with cross-entropy its Jacobian cancels"}
+    cancels = {"softmax": "for a softmax output with cross-entropy its Jacobian cancels: simply (a − t)/n"}
 
     def value(self, z: Array, a: Array, t: Array) -> float:
         # -Σ t·log softmax(z) = logsumexp(z) - Σ t·z for one-hot t.
@@ -114,7 +114,7 @@ class SquaredError(Loss):
     outputs = ("linear", "tanh", "sigmoid")
     default_output = "linear"
     regression = True
-    cancels = {"linear": "with a linear output f' = 1"}
+    cancels = {"linear": "with a linear output f' = 1: simply (a − t)/n"}
 
     def value(self, z: Array, a: Array, t: Array) -> float:
         e = a - t

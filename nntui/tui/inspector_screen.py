@@ -408,7 +408,7 @@ class InspectorScreen(Screen[None]):
             if fn is not None and not fn.elementwise:  # every output depends on every z
                 formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} · ∂a{sub(L)}/∂z{sub(l)} ({act}'s Jacobian)"
             if loss is not None and act in loss.cancels:
-                note = f"{loss.cancels[act]}: this is simply (a − t)/n"
+                note = loss.cancels[act]
             else:
                 note = "δ = ∂L/∂z: how much the loss changes with each neuron's z"
             when = "loss"
