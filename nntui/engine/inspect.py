@@ -268,7 +268,7 @@ class PhaseStepper:
         net = self.trainer.net
         if self._grad is not None:
             net.grad[...] = self._grad  # in case something else used net.grad since the last phase
-        below = self.trainer.backward_layer(l, self._fwd, self._delta)
+        below = self.trainer.backward_layer(l, self._delta, self._fwd)
         self._layers[l].update(dW=_frozen(net.dW[l]), db=_frozen(net.db[l]))
         if below is not None:
             self._delta = below

@@ -182,7 +182,7 @@ class Trainer:
         fwd = self.forward(x)  # z[l], a[l+1] for every layer
         delta = self.output_delta(fwd, t)  # δ = ∂L/∂z at the output
         for l in range(self.net.n_layers - 1, -1, -1):
-            delta = self.backward_layer(l, fwd, delta)  # ∂L/∂W[l], ∂L/∂b[l]; the δ of the layer below
+            delta = self.backward_layer(l, delta, fwd)  # ∂L/∂W[l], ∂L/∂b[l]; the δ of the layer below
         self.update()  # every parameter moves against its gradient
 
     def forward(self, x: Array) -> Forward:
@@ -197,7 +197,7 @@ class Trainer:
         """Phase loss: δ[L-1] = ∂L/∂z[L-1] at the output for targets t, (n, n_L)."""
         return self.loss.delta(fwd.z[-1], fwd.output, t, self.net.output, out=self._ws.deltas[-1])
 
-    def backward_layer(self, l: int, fwd: Forward, delta: Array) -> Array | None:
+    def backward_layer(self, l: int, delta: Array, fwd: Forward) -> Array | None:
         """Phase backward l: from delta = δ[l], ∂L/∂W[l] (with the regularization term) and
         ∂L/∂b[l] into ``net.grad``; returns δ[l-1] (None for the first layer)."""
         net = self.net
