@@ -61,9 +61,9 @@ class MetricsText:
         return ",".join(self._fields) + "\n"
 
 
-def write_metrics(path: str, history: Iterable[EpochStats]) -> None:
-    """Write every epoch's figures to path (.csv or .jsonl), atomically."""
+def write_metrics(path: str, log: Iterable[EpochStats]) -> None:
+    """Write every epoch's figures (the log) to path (.csv or .jsonl), atomically."""
     text = MetricsText(path)
-    body = text.lines(history)
+    body = text.lines(log)
     body = text.header() + body  # a CSV of no epochs still has its header
     atomic_write(path, lambda f: f.write(body.encode("utf-8")))

@@ -15,7 +15,7 @@ import numpy as np
 
 from nntui.datasets import DataError, Dataset, make_dataset
 from nntui.engine import (
-    LOSSES, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, make_optimizer, make_schedule,
+    LOSSES, OPTIMIZERS, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, make_optimizer, make_schedule,
 )
 from nntui.live.stop import StopRule
 from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, merge
@@ -112,20 +112,21 @@ def resolve_head(settings: Settings, dataset: Dataset) -> tuple[str, str, int]:
         loss, output = "squared", ("tanh" if output == "auto" else output)
     elif loss == "auto":
         loss = "squared" if task == "regression" else "ce"
-    if task == "regression" and loss != "squared":
-        raise SettingsError(f"--loss {loss} is for classification; this data is regression (use squared)")
-    if loss == "bce" and k != 2:
-        raise SettingsError(f"--loss bce is for two classes; this data has {k} (use ce)")
+    head = LOSSES[loss]
+    if task == "regression" and not head.regression:
+        fits = " or ".join(name for name, other in LOSSES.items() if other.regression)
+        raise SettingsError(f"--loss {loss} is for classification; this data is regression (use {fits})")
+    if task == "classification" and head.n_outputs(k) is None:
+        fits = " or ".join(name for name, other in LOSSES.items() if other.n_outputs(k) is not None)
+        raise SettingsError(f"--loss {loss} does not take {k} classes (use {fits})")
     if output == "auto":
-        output = {"bce": "sigmoid", "ce": "softmax", "squared": "linear"}[loss]
-    if output not in LOSSES[loss].outputs:
-        raise SettingsError(
-            f"--output {output} does not go with --loss {loss} (use {' or '.join(LOSSES[loss].outputs)})"
-        )
+        output = head.default_output
+    if output not in head.outputs:
+        raise SettingsError(f"--output {output} does not go with --loss {loss} (use {' or '.join(head.outputs)})")
     if task == "regression":
         n_out = 1 if dataset.y_train.ndim == 1 else dataset.y_train.shape[1]
     else:
-        n_out = 1 if (k == 2 and loss != "ce") else k
+        n_out = head.n_outputs(k)
     return loss, output, n_out
 
 
@@ -165,7 +166,7 @@ def memory_needed(settings: Settings, data: Dataset, sizes: tuple[int, ...], dty
     item = np.dtype(dtype).itemsize
     n_eval = data.n_train + data.n_test  # the evaluation's forward and backward pass over every sample
     n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-    copies = {"sgd": 2, "momentum": 3, "nesterov": 3, "adam": 4}.get(settings.optimizer, 4)  # params, grad, state
+    copies = 2 + OPTIMIZERS[settings.optimizer].memory  # params, grad, the optimizer's memory
     return [
         (2 * n_eval * (sizes[0] + sizes[-1]) * item, "the data, in the network's precision", "--samples"),
         (4 * max(n_eval, settings.batch_size) * sum(sizes[1:]) * item, "the evaluation's arrays", "--samples × --layers"),

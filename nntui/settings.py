@@ -16,6 +16,7 @@ from typing import Any, Callable
 from nntui.datasets import FEATURES, DataError
 from nntui.datasets.features import check_features
 from nntui.engine.activations import HIDDEN_ACTIVATIONS
+from nntui.engine.losses import LOSSES, OUTPUTS
 from nntui.engine.network import INITS
 from nntui.engine.optimizers import OPTIMIZERS
 from nntui.engine.regularization import REGULARIZERS
@@ -179,11 +180,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("task", _choice("auto", "classification", "regression"), "auto, classification or regression", "KIND"),
     Option("layers", parse_layers, "hidden layer sizes, like 8,8 ('' for none)", "SIZES"),
     Option("activation", _choice(*HIDDEN_ACTIVATIONS), f"hidden activation: {', '.join(HIDDEN_ACTIVATIONS)}", "NAME"),
-    Option("loss", _choice("auto", "bce", "ce", "squared"), "auto (two classes: squared error on a tanh output with labels ±1, as Playground; more classes: ce; regression: squared), bce (sigmoid output), ce (softmax output) or squared (linear output)", "NAME"),
-    Option("output", _choice("auto", "sigmoid", "softmax", "linear", "tanh"), "output activation: auto, sigmoid, softmax, linear, tanh", "NAME"),
+    Option("loss", _choice("auto", *LOSSES), "auto (two classes: squared error on a tanh output with labels ±1, as Playground; more classes: ce; regression: squared), "
+           + ", ".join(f"{name} ({loss.default_output} output)" for name, loss in LOSSES.items()), "NAME"),
+    Option("output", _choice("auto", *OUTPUTS), f"output activation: auto, {', '.join(OUTPUTS)}", "NAME"),
     Option("optimizer", _choice(*OPTIMIZERS), f"{', '.join(OPTIMIZERS)}", "NAME"),
     Option("lr", _float(0.0, 1e6, open_lo=True), "learning rate (greater than 0)", "RATE"),
-    Option("momentum", _float(0.0, 1.0, open_hi=True), "momentum for momentum and nesterov, 0 to <1", "MU"),
+    Option("momentum", _float(0.0, 1.0, open_hi=True),
+           f"momentum for {' and '.join(n for n, o in OPTIMIZERS.items() if o.uses_momentum)}, 0 to <1", "MU"),
     Option("batch_size", _int(1, 10_000_000), "mini-batch size", "N"),
     Option("reg", _choice(*REGULARIZERS), "regularization: none, l1 or l2 (weights only)", "KIND"),
     Option("reg_rate", _float(0.0, 1e6), "regularization rate", "RATE"),

@@ -156,7 +156,7 @@ BAD = [
     (["--load", "missing.npz"], "missing.npz"),
     (["--config", "missing.toml"], "missing.toml"),
     (["--loss", "bce", "--dataset", "plane"], "regression"),
-    (["--loss", "bce", "--dataset", "blobs"], "two classes"),
+    (["--loss", "bce", "--dataset", "blobs"], "does not take 3 classes"),
     (["--output", "softmax", "--loss", "squared"], "does not go with"),
     (["--metrics", "out.txt"], "--metrics"),
     (["--preset", "tensorflow"], "unknown preset"),

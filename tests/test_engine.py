@@ -29,8 +29,8 @@ from nntui.engine import (
 from nntui.files import atomic_write
 from nntui.engine.gradcheck import analytic_gradient, numerical_gradient, relative_error
 
-# (output activation, loss) pairs the engine supports
-PAIRS = [("sigmoid", "bce"), ("softmax", "ce"), ("linear", "squared"), ("tanh", "squared"), ("sigmoid", "squared")]
+# (output activation, loss) pairs the engine supports: every loss with every output it takes
+PAIRS = [(output, name) for name, loss in LOSSES.items() for output in loss.outputs]
 REGS = [("none", 0.0), ("l1", 0.01), ("l2", 0.01)]
 KINKED = ("relu", "leaky_relu", "elu")  # f' (elu: f'') jumps at z = 0
 
@@ -102,6 +102,24 @@ def test_gradient_check(hidden, output, loss, reg, rate):
     if reg == "l1":  # |w| is not differentiable at 0
         assert np.abs(net.params[: net.n_weights]).min() > 1e-3
     assert max_relative_error(net, LOSSES[loss], x, t, reg, rate) < 1e-6
+
+
+@pytest.mark.parametrize("output,loss", PAIRS, ids=[f"{o}-{l}" for o, l in PAIRS])
+def test_output_gradient_through_f_prime_is_the_delta(output, loss):
+    """What the inspector shows, ∂L/∂a, taken through the output's f'(z) (softmax: its Jacobian)
+    is the δ = ∂L/∂z training uses (which skips f' for the outputs it cancels for)."""
+    rng = np.random.default_rng(5)
+    L, f = LOSSES[loss], get_activation(output)
+    k = L.n_outputs(3) or 1  # three outputs, or one if the loss takes only two classes
+    z = rng.normal(0.0, 1.5, (6, k))
+    a = f.f(z)
+    t = targets(output, loss, 6, k, rng)
+    g = L.output_gradient(a, t)
+    if f.elementwise:
+        through = g * f.df(z, a)
+    else:  # softmax: δ = J_softmaxᵀ · ∂L/∂a, row by row
+        through = np.stack([(np.diag(ai) - np.outer(ai, ai)) @ gi for ai, gi in zip(a, g)])
+    np.testing.assert_allclose(L.delta(z, a, t, f), through, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("hidden,output,loss", [("tanh", "sigmoid", "bce"), ("relu", "softmax", "ce"), ("elu", "linear", "squared")])

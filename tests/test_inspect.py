@@ -18,7 +18,6 @@ from nntui.engine.inspect import (
     layer_indices,
     param_label,
     phase_names,
-    targets,
     trace_params,
     weight_index,
 )
@@ -279,7 +278,7 @@ def test_inspect_sample_leaves_the_trainer_alone(name: str) -> None:
         trainer.step_batch()
     before = state_of(trainer)
     grad = trainer.net.grad.copy()
-    trace = inspect_sample(trainer, trainer.x_train[:1], trainer.t_train[:1])
+    trace = inspect_sample(trainer, trainer.x_train[:1], trainer.y_train[:1])
     assert trace.complete and trace.x.shape == (1, trainer.net.sizes[0])
     assert_same_state(before, state_of(trainer))
     assert np.array_equal(grad, trainer.net.grad)
@@ -301,7 +300,7 @@ def test_inspect_sample_update_is_a_step_on_that_sample(name: str) -> None:
         twin.step_batch()
     for rows in (slice(10, 11), slice(0, 3)):
         x, t = trainer.x_train[rows], trainer.t_train[rows]
-        trace = inspect_sample(trainer, x, t)
+        trace = inspect_sample(trainer, x, trainer.y_train[rows])
         check = trainer_for(**CONFIGS[name])
         for _ in range(4):
             check.step_batch()
@@ -324,12 +323,11 @@ def test_inspect_sample_update_is_a_step_on_that_sample(name: str) -> None:
 
 def test_inspect_sample_takes_labels_and_one_dimensional_input() -> None:
     trainer = trainer_for(dataset="spiral", classes=3, loss="ce")
-    t = targets(trainer, trainer.y_train[:2])
-    np.testing.assert_array_equal(t, trainer.t_train[:2])
-    trace = inspect_sample(trainer, trainer.x_train[0], t[0])  # one sample given as 1-D arrays
+    trace = inspect_sample(trainer, trainer.x_train[0], trainer.y_train[0])  # one sample, its label a number
     assert trace.x.shape == (1, 2) and trace.t.shape == (1, 3)
+    np.testing.assert_array_equal(trace.t, trainer.t_train[:1])  # the targets the trainer's loss takes
     with pytest.raises(ValueError):
-        inspect_sample(trainer, trainer.x_train[:2], t[:1])
+        inspect_sample(trainer, trainer.x_train[:2], trainer.y_train[:1])
     assert isinstance(trace, Trace) and trace.activations == ("tanh", "tanh", "softmax")
     assert trace.loss_name == "ce" and trace.reg == "l2"
 

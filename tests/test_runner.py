@@ -161,6 +161,35 @@ def test_learning_rate_change_keeps_the_weights_and_epoch(start):
     assert all(np.array_equal(a, b) for a, b in zip(before.snapshot.W, after.snapshot.W))
 
 
+def test_the_ladder_steps_from_the_trainers_rate_and_a_rewind_restores_it(start):
+    """+ / - step from the rate the trainer has when the command arrives, so two presses in a row
+    are two steps, and after a rewind past a change they step from the rate restored."""
+    run = start()  # lr 0.03
+    run.send("step_epoch")
+    run.inbox.wait(lambda u: u.snapshot.epoch == 1)
+    run.send("change_lr", 1)
+    run.send("change_lr", 1)
+    run.inbox.wait(lambda u: u.snapshot.base_lr == 0.3)  # 0.03 → 0.1 → 0.3
+    run.send("step_epoch")
+    run.inbox.wait(lambda u: u.snapshot.epoch == 2)
+    run.send("rewind", 1, None)  # epoch 1 was recorded before the change
+    rewound = run.inbox.wait(lambda u: u.generation == 1)
+    assert rewound.snapshot.base_lr == rewound.snapshot.lr == 0.03
+    run.send("change_lr", -1)
+    assert run.inbox.wait(lambda u: u.generation == 1 and u.snapshot.base_lr != 0.03).snapshot.base_lr == 0.01
+
+
+def test_a_replaced_trainer_may_keep_the_running_rate(start):
+    """A reset built while a change of rate was on its way still trains at the changed rate."""
+    run = start()
+    run.send("change_lr", -1)  # 0.03 → 0.01
+    reset = build_session(merge(SETTINGS)).trainer  # built at 0.03, as the TUI may before it hears of it
+    run.send("replace", reset, None, None, None, True)
+    replaced = run.inbox.wait(lambda u: u.generation == 1)
+    assert replaced.snapshot.base_lr == replaced.snapshot.lr == 0.01
+    assert run.log.last().lr == 0.01  # epoch 0's figures say so too
+
+
 def test_snapshots_are_read_only_copies(start):
     run = start()
     first = run.inbox.wait(lambda u: True)

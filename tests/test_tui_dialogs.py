@@ -314,6 +314,38 @@ async def test_ctrl_s_saves_and_ctrl_o_loads_the_same_model(tmp_path):
         assert all(np.array_equal(a, b) for a, b in zip(app.latest.snapshot.W, saved_W))
 
 
+async def test_rewind_past_a_change_of_rate_restores_it_for_the_ladder_and_the_saved_model(tmp_path):
+    """+, train, rewind to before the press and train on; + again and ctrl+s: the ladder steps from
+    the rewound rate (0.03 → 0.1, not 0.1 → 0.3) and the model file holds the rate the trainer uses."""
+    path = tmp_path / "model.npz"
+    app = make_app()  # lr 0.03
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: epoch(app) == 1)
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.1)
+        for i in (2, 3):
+            await pilot.press("s")
+            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: app.view_epoch == 2)
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: app.view_epoch == 1)  # recorded before the + press
+        await pilot.press("s")  # train on from epoch 1: the later epochs are dropped
+        await wait_for(pilot, lambda: app.latest.generation == 1 and epoch(app) == 2)
+        assert app.latest.snapshot.lr == 0.03 and app.settings.lr == 0.03
+        assert app.live.log.last().lr == 0.03  # epoch 2 trained again, at epoch 1's rate
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: app.latest.snapshot.lr != 0.03)
+        assert app.latest.snapshot.lr == 0.1 and app.settings.lr == 0.1
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+        await type_path(pilot, str(path))
+        await wait_for(pilot, lambda: path.exists())
+        with np.load(path, allow_pickle=False) as z:
+            assert json.loads(str(z["settings"]))["lr"] == 0.1
+
+
 async def test_x_exports_metrics_and_a_screenshot(tmp_path):
     metrics, shot = tmp_path / "m.jsonl", tmp_path / "s.svg"
     app = make_app()

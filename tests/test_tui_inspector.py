@@ -279,7 +279,7 @@ async def test_sample_trace_of_a_wide_network() -> None:
     """An inspect_sample trace of the digits network (64 inputs, 10 outputs) shows "…" beyond 8×8."""
     session = build_session(merge(dict(dataset="digits", layers="12", loss="ce")))
     trainer = session.trainer
-    trace = inspect_sample(trainer, trainer.x_train[:3], trainer.t_train[:3])
+    trace = inspect_sample(trainer, trainer.x_train[:3], trainer.y_train[:3])
 
     class One(App):
         def on_mount(self) -> None:

@@ -20,11 +20,15 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Activation:
-    """A named activation function with its derivative."""
+    """A named activation function with its derivative, and what the rest of nntui needs to know of it."""
 
     name: str
     f: Callable[..., Array]  # f(z, out=None) -> f(z)
     df: Callable[..., Array]  # df(z, a, out=None) -> f'(z), given z and a = f(z)
+    note: str  # what it does, in a few words (the inspector shows it)
+    low_target: float = 0.0  # as an output, the target for "not this class": -1 for outputs ranging over ±1
+    init: str = "xavier"  # the weight init "auto" picks for it as the hidden activation
+    elementwise: bool = True  # a[i] depends on z[i] alone; only these can be hidden activations
 
 
 def _new(out: Array | None, like: Array) -> Array:
@@ -131,20 +135,21 @@ def softmax(z: Array, out: Array | None = None) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", np.tanh, tanh_df),  # a ufunc: it takes out= itself
-        Activation("relu", relu, relu_df),
-        Activation("sigmoid", sigmoid, sigmoid_df),
-        Activation("linear", identity, ones),
-        Activation("leaky_relu", leaky_relu, leaky_relu_df),
-        Activation("elu", elu, elu_df),
-        Activation("softplus", softplus, softplus_df),
+        # tanh is a ufunc: it takes out= itself.  Its outputs range over ±1, as Playground's labels.
+        Activation("tanh", np.tanh, tanh_df, "squashes z into −1…1", low_target=-1.0),
+        Activation("relu", relu, relu_df, "keeps z if positive, else 0", init="he"),
+        Activation("sigmoid", sigmoid, sigmoid_df, "squashes z into 0…1"),
+        Activation("linear", identity, ones, "a = z, unchanged", low_target=-1.0),
+        Activation("leaky_relu", leaky_relu, leaky_relu_df, f"keeps z if positive, else {LEAK}·z", init="he"),
+        Activation("elu", elu, elu_df, "z if positive, else eᶻ − 1", init="he"),
+        Activation("softplus", softplus, softplus_df, "log(1 + eᶻ), a smooth relu"),
         # Softmax is only used as an output paired with cross-entropy, whose output
         # delta (a - t) already includes its Jacobian; its df is never called.
-        Activation("softmax", softmax, ones),
+        Activation("softmax", softmax, ones, "eᶻ / Σeᶻ: the outputs are probabilities summing to 1", elementwise=False),
     )
 }
 
-HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu", "softplus")
+HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.elementwise)
 
 
 def get_activation(name: str) -> Activation:

@@ -9,10 +9,11 @@ computed:
                  δ[l-1] = (δ[l] · W[l]ᵀ) ⊙ f'(z[l-1])                for l = L-1 … 0
     update       w ← w − lr·∂L/∂w (or the momentum / Adam step)
 
-``PhaseStepper`` performs a trainer's next mini-batch step in exactly these phases, with the
-engine's own code and arithmetic, so that completing it is bit for bit one ``step_batch``.
-``inspect_sample`` computes the same trace for any samples without touching the trainer,
-and ``check_gradients`` compares backprop with central differences.
+``PhaseStepper`` performs a trainer's next mini-batch step one phase at a time by calling
+the trainer's own phase methods (``forward``, ``output_delta``, ``backward_layer``,
+``update``: what ``train_batch`` calls), and records what each computed; so completing it is
+one ``step_batch``.  ``inspect_sample`` traces a step on any samples without touching the
+trainer, and ``check_gradients`` compares backprop with central differences.
 
 Every array in a ``Trace`` is a read-only copy: traces may be kept and handed to the UI.
 Pure NumPy; the trainer is only read, except by ``PhaseStepper``, which trains it.
@@ -22,19 +23,45 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from enum import Enum
 from typing import Sequence
 
 import numpy as np
 
 from nntui.engine.gradcheck import analytic_gradient, numerical_gradient, relative_error
-from nntui.engine.losses import Loss, encode_targets
 from nntui.engine.network import Network, split_flat
-from nntui.engine.optimizers import Optimizer
-from nntui.engine.regularization import add_penalty_gradient, penalty
+from nntui.engine.regularization import penalty
+from nntui.engine.trainer import EpochStats, Trainer
 
 Array = np.ndarray
 
-FORWARD, LOSS, UPDATE = "forward", "loss", "update"
+
+class Stage(str, Enum):
+    """The kinds of phase of a training step, in the order they come."""
+
+    FORWARD = "forward"
+    LOSS = "loss"
+    BACKWARD = "backward"  # one phase per weight layer, from the output layer down
+    UPDATE = "update"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Phase(str):
+    """One phase of a step, a string as the inspector shows it ("forward", "loss", "backward 2",
+    "update"), with its ``stage`` and, for a backward phase, its weight ``layer``."""
+
+    stage: Stage
+    layer: int | None
+
+    def __new__(cls, stage: Stage, layer: int | None = None) -> "Phase":
+        phase = super().__new__(cls, stage.value if layer is None else f"{stage.value} {layer}")
+        phase.stage, phase.layer = stage, layer
+        return phase
+
+    def __getnewargs__(self) -> tuple[Stage, int | None]:  # pickled as what it is made from
+        return self.stage, self.layer
 
 
 @dataclass(frozen=True)
@@ -61,12 +88,12 @@ class Trace:
     layers: tuple[LayerTrace, ...]
     loss: float | None  # mean data loss over the samples, once computed
     dloss_da: Array | None  # ∂L/∂a at the output (n, n_L), once computed
-    phase: str  # the phase just completed: "forward", "loss", "backward 2", …, "update"
+    phase: Phase  # the phase just completed: "forward", "loss", "backward 2", …, "update"
     lr: float
     optimizer: str
-    phases: tuple[str, ...] = ()  # every phase of the step, in order
+    phases: tuple[Phase, ...] = ()  # every phase of the step, in order
     activations: tuple[str, ...] = ()  # name of f for each layer
-    loss_name: str = ""  # "bce", "ce" or "squared"
+    loss_name: str = ""  # its name in LOSSES
     reg: str = "none"
     reg_rate: float = 0.0
     penalty: float | None = None  # the regularization term of the objective, once the loss is computed
@@ -78,28 +105,13 @@ class Trace:
 
     @property
     def complete(self) -> bool:
-        return self.phase == UPDATE
+        return self.phase.stage is Stage.UPDATE
 
 
-def phase_names(n_layers: int) -> list[str]:
+def phase_names(n_layers: int) -> list[Phase]:
     """The phases of a step through a network with n_layers weight layers."""
-    return [FORWARD, LOSS, *(f"backward {l}" for l in range(n_layers - 1, -1, -1)), UPDATE]
-
-
-def output_gradient(loss: Loss, a: Array, t: Array) -> Array | None:
-    """∂L/∂a at the output for the batch-mean loss (None for an unknown loss).
-
-    The engine never needs it (its losses give δ = ∂L/∂z directly); it is shown for teaching.
-    """
-    n = len(a)
-    with np.errstate(all="ignore"):
-        if loss.name == "squared":  # ½Σ(a−t)²
-            return (a - t) / n
-        if loss.name == "bce":  # −[t log a + (1−t) log(1−a)]
-            return (a - t) / (a * (1.0 - a)) / n
-        if loss.name == "ce":  # −Σ t log a
-            return np.where(t != 0, -t / a, 0.0) / n
-    return None
+    backward = [Phase(Stage.BACKWARD, l) for l in range(n_layers - 1, -1, -1)]
+    return [Phase(Stage.FORWARD), Phase(Stage.LOSS), *backward, Phase(Stage.UPDATE)]
 
 
 def _frozen(a: Array) -> Array:
@@ -160,196 +172,40 @@ def layer_indices(net, l: int, biases: bool = False) -> list[int]:
     return out
 
 
-def targets(trainer, y: Array) -> Array:
-    """The target matrix the trainer's loss takes for labels (or regression values) y."""
-    net = trainer.net
-    return encode_targets(np.asarray(y), net.sizes[-1], trainer.task, net.output.name).astype(net.dtype)
-
-
 # ------------------------------------------------------------------ one step, phase by phase
-class _Step:
-    """One gradient step of ``net`` on (x, t), done phase by phase with the trainer's arithmetic.
-
-    Mirrors ``Trainer.train_batch``: forward with a workspace, loss.delta into the workspace,
-    backward_layer from the output layer down (what ``Network.backward`` does), the penalty
-    gradient on the weights' slice of the gradient, optimizer.step.
-    """
-
-    def __init__(self, net: Network, loss: Loss, optimizer: Optimizer, reg: str, reg_rate: float, x: Array, t: Array):
-        self.net, self.loss, self.optimizer = net, loss, optimizer
-        self.reg, self.reg_rate = reg, reg_rate
-        if x.dtype != net.dtype:  # as train_batch: the workspace's products need the network's dtype
-            x = x.astype(net.dtype)
-        self.x, self.t = x, t
-        self.phases = phase_names(net.n_layers)
-        self.index = 0
-        # Its own arrays (the same products as the trainer's workspace for this batch size),
-        # so nothing else using the trainer's workspace between two phases can disturb them.
-        self.ws = net.workspace(len(x))
-        self.fwd = None
-        self.delta: Array | None = None
-        self.params_before: Array | None = None
-        self.grad: Array | None = None  # the gradient so far, restored before each phase
-        L = net.n_layers
-        self.rec: list[dict] = [{} for _ in range(L)]
-        self.loss_value: float | None = None
-        self.penalty_value: float | None = None
-        self.dloss: Array | None = None
-        self.x_copy, self.t_copy = _frozen(x), _frozen(t)
-
-    @property
-    def done(self) -> bool:
-        return self.index >= len(self.phases)
-
-    def advance(self, lr: float) -> str:
-        """Do the next phase; returns its name."""
-        if self.done:
-            raise RuntimeError("every phase of this step is done")
-        name = self.phases[self.index]
-        net = self.net
-        if name != FORWARD and not np.array_equal(net.params, self.params_before, equal_nan=True):
-            raise RuntimeError("the network's parameters changed between two phases of a step")
-        with np.errstate(all="ignore"):  # as step_batch: divergence is reported, not warned about
-            if name == FORWARD:
-                self._forward()
-            elif name == LOSS:
-                self._loss()
-            elif name == UPDATE:
-                self._update(lr)
-            else:
-                self._backward(int(name.split()[1]))
-        self.index += 1
-        return name
-
-    def _forward(self) -> None:
-        net = self.net
-        self.params_before = net.params.copy()
-        self.fwd = net.forward(self.x, self.ws)
-        for l in range(net.n_layers):
-            self.rec[l].update(z=_frozen(self.fwd.z[l]), a=_frozen(self.fwd.a[l + 1]),
-                               W=_frozen(net.W[l]), b=_frozen(net.b[l]))
-
-    def _loss(self) -> None:
-        net, fwd, ws = self.net, self.fwd, self.ws
-        z, a = fwd.z[-1], fwd.output
-        self.delta = self.loss.delta(z, a, self.t, net.output, out=ws.deltas[-1])  # ∂L/∂z at the output
-        self.rec[-1]["delta"] = _frozen(self.delta)
-        self.loss_value = float(self.loss.value(z, a, self.t))
-        self.penalty_value = penalty(net.params[: net.n_weights], self.reg, self.reg_rate)
-        d = output_gradient(self.loss, a, self.t)
-        self.dloss = None if d is None else _frozen(d)
-
-    def _backward(self, l: int) -> None:
-        net = self.net
-        if self.grad is not None:
-            net.grad[...] = self.grad  # in case something else used net.grad since the last phase
-        below = net.backward_layer(l, self.delta, self.fwd, self.ws)
-        dW = net.dW[l].copy()
-        if self.reg != "none":  # the same elementwise term train_batch adds over all weights at once
-            add_penalty_gradient(dW.reshape(-1), net.W[l].reshape(-1), self.reg, self.reg_rate)
-        self.rec[l].update(dW=_frozen(dW), db=_frozen(net.db[l]))
-        if below is not None:
-            self.delta = below
-            self.rec[l - 1]["delta"] = _frozen(below)
-        if l == 0 and self.reg != "none":
-            add_penalty_gradient(net.grad[: net.n_weights], net.params[: net.n_weights], self.reg, self.reg_rate)
-        self.grad = net.grad.copy()
-
-    def _update(self, lr: float) -> None:
-        net = self.net
-        net.grad[...] = self.grad
-        self.optimizer.step(net.params, net.grad, lr)  # may overwrite net.grad: dW, db were copied
-        change = net.params - self.params_before
-        n_w = net.n_weights
-        dWs = split_flat(change[:n_w], [w.shape for w in net.W])
-        dbs = split_flat(change[n_w:], [b.shape for b in net.b])
-        for l in range(net.n_layers):
-            self.rec[l].update(dW_update=_frozen(dWs[l]), db_update=_frozen(dbs[l]))
-        self.params_before = None
-
-    def trace(self, lr: float, optimizer: str) -> Trace:
-        net = self.net
-        return Trace(
-            x=self.x_copy,
-            t=self.t_copy,
-            layers=tuple(LayerTrace(**r) for r in self.rec),
-            loss=self.loss_value,
-            dloss_da=self.dloss,
-            phase=self.phases[self.index - 1] if self.index else "",
-            lr=float(lr),
-            optimizer=optimizer,
-            phases=tuple(self.phases),
-            activations=tuple(net.activation(l).name for l in range(net.n_layers)),
-            loss_name=self.loss.name,
-            reg=self.reg,
-            reg_rate=float(self.reg_rate),
-            penalty=self.penalty_value,
-        )
-
-
-def _clone(net: Network, dtype=None) -> Network:
-    """A new network with the same layers and a copy of the parameters (optionally another dtype)."""
-    twin = Network(net.sizes, net.hidden, net.output, net.dtype if dtype is None else dtype)
-    twin.params[...] = net.params
-    return twin
-
-
-def _as_batch(trainer, x: Array, t: Array, dtype) -> tuple[Array, Array]:
-    net = trainer.net
-    x = np.ascontiguousarray(np.atleast_2d(np.asarray(x)), dtype=dtype)
-    t = np.asarray(t, dtype=dtype)
-    if t.ndim == 1:
-        t = t.reshape(len(x), -1)
-    if x.shape[1] != net.sizes[0] or t.shape != (len(x), net.sizes[-1]):
-        raise ValueError(
-            f"expected x ({len(x)}, {net.sizes[0]}) and t ({len(x)}, {net.sizes[-1]}), got {x.shape} and {t.shape}"
-        )
-    return x, t
-
-
-def inspect_sample(trainer, x: Array, t: Array) -> Trace:
-    """The full trace (forward, loss, backward, update) for the samples x (n, d) with targets t.
-
-    Computed with the engine's own forward/backward code on a copy of the network, without
-    changing the trainer: the update is what the trainer's optimizer (a copy of it, with its
-    state) would apply for a step on exactly these samples at the current learning rate and
-    regularization.  t is the target matrix (see ``targets`` to make it from labels).
-    """
-    net = trainer.net
-    x, t = _as_batch(trainer, x, t, net.dtype)
-    step = _Step(_clone(net), trainer.loss, copy.deepcopy(trainer.optimizer), trainer.reg, trainer.reg_rate, x, t)
-    lr = trainer.lr
-    while not step.done:
-        step.advance(lr)
-    return step.trace(lr, trainer.optimizer.name)
-
-
 class PhaseStepper:
-    """Steps one mini-batch of a trainer phase by phase.
+    """Steps one mini-batch of a trainer phase by phase, and records what each phase computed.
 
-    forward → loss → backward (one layer per call, from the output layer down) → update.
-    After the update it calls trainer.finish_batch() and check_divergence(), so completing
-    all phases equals exactly one trainer.step_batch(): identical weights, bit for bit.
-    The batch is taken with trainer.next_batch() on the first advance().
+    forward → loss → backward (one layer per call, from the output layer down) → update, each
+    the trainer's own method; the batch is taken with trainer.next_batch() on the first
+    advance(), and after the update come trainer.finish_batch() and check_divergence(), so
+    completing all phases is exactly one trainer.step_batch().
 
     The trainer must not train in between (run the phases in the thread that owns it);
     if its parameters change between two phases, advance() raises RuntimeError.
     """
 
-    def __init__(self, trainer) -> None:
+    def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
-        self.phases: list[str] = phase_names(trainer.net.n_layers)
+        self.phases: list[Phase] = phase_names(trainer.net.n_layers)
         self.index = 0  # phases done
-        self.stats = None  # finish_batch()'s EpochStats, when this batch completed an epoch
-        self._step: _Step | None = None
+        self.stats: EpochStats | None = None  # finish_batch()'s figures, when this batch completed an epoch
         self._trace: Trace | None = None
+        # What the phases computed so far: the trainer's arrays, and read-only copies for the trace.
+        self._fwd = self._delta = self._params_before = self._grad = None
+        self._layers: list[dict] = [{} for _ in range(trainer.net.n_layers)]
+        self._x = self._t = None  # the batch, and its read-only copies for the trace
+        self._x_copy = self._t_copy = None
+        self._loss: float | None = None
+        self._penalty: float | None = None
+        self._dloss: Array | None = None
 
     @property
     def done(self) -> bool:
         return self.index >= len(self.phases)
 
     @property
-    def next_phase(self) -> str | None:
+    def next_phase(self) -> Phase | None:
         """The phase the next advance() performs (None when done)."""
         return None if self.done else self.phases[self.index]
 
@@ -360,22 +216,28 @@ class PhaseStepper:
 
     def advance(self) -> Trace:
         """Do the next phase and return the trace so far (read-only copies)."""
-        trainer = self.trainer
+        trainer, net = self.trainer, self.trainer.net
         if self.done:
             raise RuntimeError("every phase of this step is done: start a new PhaseStepper")
-        if self._step is None:
+        phase = self.phases[self.index]
+        if phase.stage is Stage.FORWARD:
             if trainer.diverged:
                 raise RuntimeError(trainer.diverged)
-            x, t = trainer.next_batch()
-            self._step = _Step(trainer.net, trainer.loss, trainer.optimizer, trainer.reg, trainer.reg_rate, x, t)
-        step = self._step
-        lr = trainer.lr
-        name = step.advance(lr)
-        if name == UPDATE:
-            self.stats = trainer.finish_batch()
-            trainer.check_divergence()
-        self.index = step.index
-        self._trace = step.trace(lr, trainer.optimizer.name)
+            self._x, self._t = trainer.next_batch()
+            self._x_copy, self._t_copy = _frozen(self._x), _frozen(self._t)
+        elif not np.array_equal(net.params, self._params_before, equal_nan=True):
+            raise RuntimeError("the network's parameters changed between two phases of a step")
+        with np.errstate(all="ignore"):  # as step_batch: divergence is reported, not warned about
+            if phase.stage is Stage.FORWARD:
+                self._forward()
+            elif phase.stage is Stage.LOSS:
+                self._output_delta()
+            elif phase.stage is Stage.BACKWARD:
+                self._backward(phase.layer)
+            else:
+                self._update()
+        self.index += 1
+        self._trace = self._make_trace(phase)
         return self._trace
 
     def finish(self) -> Trace:
@@ -385,6 +247,93 @@ class PhaseStepper:
         assert self._trace is not None
         return self._trace
 
+    def _forward(self) -> None:
+        trainer, net = self.trainer, self.trainer.net
+        self._params_before = net.params.copy()
+        self._fwd = fwd = trainer.forward(self._x)
+        for l, layer in enumerate(self._layers):
+            layer.update(z=_frozen(fwd.z[l]), a=_frozen(fwd.a[l + 1]), W=_frozen(net.W[l]), b=_frozen(net.b[l]))
+
+    def _output_delta(self) -> None:
+        trainer, fwd, t = self.trainer, self._fwd, self._t
+        self._delta = trainer.output_delta(fwd, t)
+        self._layers[-1]["delta"] = _frozen(self._delta)
+        # For the reader: the loss itself, the penalty, and ∂L/∂a (training needs none of them).
+        self._loss = float(trainer.loss.value(fwd.z[-1], fwd.output, t))
+        net = trainer.net
+        self._penalty = penalty(net.params[: net.n_weights], trainer.reg, trainer.reg_rate)
+        self._dloss = _frozen(trainer.loss.output_gradient(fwd.output, t))
+
+    def _backward(self, l: int) -> None:
+        net = self.trainer.net
+        if self._grad is not None:
+            net.grad[...] = self._grad  # in case something else used net.grad since the last phase
+        below = self.trainer.backward_layer(l, self._delta, self._fwd)
+        self._layers[l].update(dW=_frozen(net.dW[l]), db=_frozen(net.db[l]))
+        if below is not None:
+            self._delta = below
+            self._layers[l - 1]["delta"] = _frozen(below)
+        self._grad = net.grad.copy()
+
+    def _update(self) -> None:
+        trainer, net = self.trainer, self.trainer.net
+        net.grad[...] = self._grad
+        trainer.update()  # may overwrite net.grad: dW, db were copied
+        change = net.params - self._params_before
+        n_w = net.n_weights
+        dWs = split_flat(change[:n_w], [w.shape for w in net.W])
+        dbs = split_flat(change[n_w:], [b.shape for b in net.b])
+        for l, layer in enumerate(self._layers):
+            layer.update(dW_update=_frozen(dWs[l]), db_update=_frozen(dbs[l]))
+        self.stats = trainer.finish_batch()
+        trainer.check_divergence()
+
+    def _make_trace(self, phase: Phase) -> Trace:
+        trainer, net = self.trainer, self.trainer.net
+        return Trace(
+            x=self._x_copy,
+            t=self._t_copy,
+            layers=tuple(LayerTrace(**layer) for layer in self._layers),
+            loss=self._loss,
+            dloss_da=self._dloss,
+            phase=phase,
+            lr=float(trainer.lr),
+            optimizer=trainer.optimizer.name,
+            phases=tuple(self.phases),
+            activations=tuple(net.activation(l).name for l in range(net.n_layers)),
+            loss_name=trainer.loss.name,
+            reg=trainer.reg,
+            reg_rate=float(trainer.reg_rate),
+            penalty=self._penalty,
+        )
+
+
+def _clone(net: Network, dtype=None) -> Network:
+    """A new network with the same layers and a copy of the parameters (optionally another dtype)."""
+    twin = Network(net.sizes, net.hidden, net.output, net.dtype if dtype is None else dtype)
+    twin.params[...] = net.params
+    return twin
+
+
+def inspect_sample(trainer: Trainer, x: Array, y: Array) -> Trace:
+    """The full trace (forward, loss, backward, update) of one step on the samples x (n, d)
+    labelled y (classes, or regression values), leaving the trainer as it was.
+
+    The step is taken by a trainer on just these samples, starting from a copy of this one's
+    network and optimizer (with its memory), at its learning rate and regularization: the
+    update is what this trainer would apply for a step on exactly these samples.
+    """
+    net = trainer.net
+    x = np.atleast_2d(np.asarray(x))
+    y = np.atleast_1d(np.asarray(y))
+    if x.shape[1] != net.sizes[0] or len(y) != len(x):
+        raise ValueError(f"expected x ({len(x)}, {net.sizes[0]}) and {len(x)} labels, got {x.shape} and {len(y)}")
+    twin = Trainer(
+        _clone(net), trainer.loss, copy.deepcopy(trainer.optimizer), x, y,
+        task=trainer.task, lr=trainer.lr, batch_size=len(x), shuffle=False, reg=trainer.reg, reg_rate=trainer.reg_rate,
+    )
+    return PhaseStepper(twin).finish()
+
 
 # ------------------------------------------------------------------ gradient check
 def trace_params(trace: Trace) -> Array:
@@ -392,6 +341,19 @@ def trace_params(trace: Trace) -> Array:
     if any(lt.W is None for lt in trace.layers):
         raise ValueError("the trace has no weights yet (its forward phase is not done)")
     return np.concatenate([lt.W.ravel() for lt in trace.layers] + [lt.b.ravel() for lt in trace.layers])
+
+
+def _as_batch(trainer: Trainer, x: Array, t: Array, dtype) -> tuple[Array, Array]:
+    net = trainer.net
+    x = np.ascontiguousarray(np.atleast_2d(np.asarray(x)), dtype=dtype)
+    t = np.asarray(t, dtype=dtype)
+    if t.ndim == 1:
+        t = t.reshape(len(x), -1)
+    if x.shape[1] != net.sizes[0] or t.shape != (len(x), net.sizes[-1]):
+        raise ValueError(
+            f"expected x ({len(x)}, {net.sizes[0]}) and t ({len(x)}, {net.sizes[-1]}), got {x.shape} and {t.shape}"
+        )
+    return x, t
 
 
 def check_gradients(

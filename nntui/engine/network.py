@@ -11,10 +11,10 @@ All parameters live in one flat vector ``params`` laid out as [W0, W1, …, b0, 
 That lets an optimizer update every parameter with one vectorized expression and lets
 regularization touch all weights (but no biases) as the slice ``params[:n_weights]``.
 
-``forward`` and ``backward`` allocate their results, unless given a ``Workspace``: arrays
-allocated once for a batch size and overwritten by every pass.  The trainer uses one, so
-a training step allocates nothing; on wide layers that also spares the operating system
-handing out (and zeroing) fresh memory pages for every temporary array.
+``forward`` and ``backward`` write into a ``Workspace``: arrays for a batch size, allocated
+once and overwritten by every pass.  The trainer keeps one, so a training step allocates
+nothing; on wide layers that also spares the operating system handing out (and zeroing)
+fresh memory pages for every temporary array.  Without one, a pass allocates its own.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ class Workspace:
 
     @classmethod
     def allocate(cls, sizes: Sequence[int], n: int, dtype) -> "Workspace":
-        def arrays() -> list[Array]:
-            return [np.zeros((n, n_out), dtype) for n_out in sizes[1:]]
+        def arrays() -> list[Array]:  # every element is written before it is read
+            return [np.empty((n, n_out), dtype) for n_out in sizes[1:]]
 
         return cls(tuple(sizes), Forward(arrays(), [None] + arrays()), arrays(), arrays())
 
@@ -110,6 +110,7 @@ class Network:
         self.sizes = tuple(int(n) for n in sizes)
         self.hidden = hidden
         self.output = output
+        self.activations = (hidden,) * (len(self.sizes) - 2) + (output,)  # f of each weight layer's outputs
         self.dtype = np.dtype(dtype)
         w_shapes = [(n_in, n_out) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
         b_shapes = [(n_out,) for n_out in self.sizes[1:]]
@@ -134,7 +135,7 @@ class Network:
 
     def activation(self, l: int) -> Activation:
         """The activation applied after weight layer l."""
-        return self.output if l == self.n_layers - 1 else self.hidden
+        return self.activations[l]
 
     def workspace(self, n: int) -> Workspace:
         """Arrays for forward and backward passes over batches of n samples (see ``forward``)."""
@@ -144,7 +145,7 @@ class Network:
     def initialize(self, rng: np.random.Generator, init: str = "auto") -> None:
         """Draw fresh weights: Xavier/Glorot, He, or Playground's uniform(-0.5, 0.5)."""
         if init == "auto":
-            init = "he" if self.hidden.name in ("relu", "leaky_relu", "elu") else "xavier"
+            init = self.hidden.init
         for W, b in zip(self.W, self.b):
             n_in, n_out = W.shape
             if init == "xavier":  # Var(w) = 2 / (n_in + n_out)
@@ -176,18 +177,19 @@ class Network:
     def forward(self, x: Array, ws: Workspace | None = None) -> Forward:
         """Propagate a batch x (n, n_0) through every layer, keeping z and a.
 
-        With a workspace for n samples the results are written into its arrays, and the
-        returned ``ws.fwd`` is only valid until the workspace's next pass.
+        The results are written into the workspace ``ws`` for n samples (a new one if None),
+        and the returned ``ws.fwd`` is only valid until the workspace's next pass.
         """
-        L = len(self.W)
-        fwd = ws.fwd if ws is not None else Forward([None] * L, [None] * (L + 1))
+        if ws is None:
+            ws = self.workspace(len(x))
+        if x.dtype != self.dtype:  # the workspace's products need the network's dtype
+            x = x.astype(self.dtype)
+        fwd = ws.fwd
         fwd.a[0] = a = x
-        for l in range(L):
-            f = self.activation(l)
-            product = ws.products[l] if ws is not None else np.matmul
-            z = fwd.z[l] = product(a, self.W[l], out=fwd.z[l])  # (n, n_{l+1}); out=None: a new array
+        for l, f in enumerate(self.activations):
+            z = ws.products[l](a, self.W[l], out=fwd.z[l])  # (n, n_{l+1})
             z += self.b[l]
-            a = fwd.a[l + 1] = f.f(z, out=fwd.a[l + 1])
+            a = f.f(z, out=fwd.a[l + 1])
         return fwd
 
     def predict(self, x: Array) -> Array:
@@ -195,9 +197,7 @@ class Network:
         return self.forward(x).output
 
     # ---------------------------------------------------------------- backward
-    def backward_layer(
-        self, l: int, delta: Array, fwd: Forward, ws: Workspace | None = None, biases: bool = True
-    ) -> Array | None:
+    def backward_layer(self, l: int, delta: Array, fwd: Forward, ws: Workspace, biases: bool = True) -> Array | None:
         """Backpropagate through weight layer l.
 
         Given delta = ∂L/∂z[l] (n, n_{l+1}), write the gradients
@@ -205,29 +205,26 @@ class Network:
             ∂L/∂b[l] = Σ_samples delta      (n_{l+1},)
         into dW[l] and db[l], and return the delta of the layer below,
             ∂L/∂z[l-1] = (delta · W[l]ᵀ) ⊙ f'(z[l-1])     (n, n_l),
-        or None at the input layer.
+        written into ``ws``, or None at the input layer.
         """
-        # Without a workspace: new arrays, and np.matmul, which casts into dW's dtype (np.dot won't).
-        product = ws.products[l] if ws is not None else np.matmul
+        product = ws.products[l]
         product(fwd.a[l].T, delta, out=self.dW[l])
         if biases:
             np.add.reduce(delta, axis=0, out=self.db[l])  # np.sum without its Python wrapper
         if l == 0:
             return None
-        if ws is not None:
-            below = product(delta, self.W[l].T, out=ws.deltas[l - 1])
-            below *= self.hidden.df(fwd.z[l - 1], fwd.a[l], out=ws.df[l - 1])
-        else:  # (np.dot for the outer product below a one-neuron layer: see matrix_product)
-            below = (np.dot if self.sizes[l + 1] == 1 else np.matmul)(delta, self.W[l].T)
-            below *= self.hidden.df(fwd.z[l - 1], fwd.a[l])
+        below = product(delta, self.W[l].T, out=ws.deltas[l - 1])
+        below *= self.hidden.df(fwd.z[l - 1], fwd.a[l], out=ws.df[l - 1])
         return below
 
     def backward(self, fwd: Forward, delta_out: Array, ws: Workspace | None = None, biases: bool = True) -> list[Array]:
         """Fill ``grad`` from the output delta ∂L/∂z[L-1]; return every layer's delta.
 
-        With a workspace the deltas of the hidden layers are written into its arrays.
+        The deltas of the hidden layers are written into ``ws`` (a new workspace if None).
         ``biases=False`` leaves db alone (the trainer's evaluation only needs ∂L/∂W).
         """
+        if ws is None:
+            ws = self.workspace(len(delta_out))
         deltas = [delta_out] * self.n_layers
         delta = delta_out
         for l in range(self.n_layers - 1, 0, -1):

@@ -11,9 +11,16 @@ Array = np.ndarray
 
 
 class Optimizer:
-    """Base class; ``state`` is everything the optimizer remembers between steps."""
+    """Base class; ``state`` is everything the optimizer remembers between steps.
+
+    A new optimizer is a subclass here with its entry in ``OPTIMIZERS``: the settings offer it
+    and the inspector shows its ``rule``.
+    """
 
     name = ""
+    rule = ""  # the update rule in words, as the inspector shows it
+    memory = 0  # vectors of n_params it keeps between steps (velocity, moments)
+    uses_momentum = False  # takes the --momentum setting
 
     def __init__(self, n_params: int, dtype=np.float64):
         self.n_params, self.dtype = n_params, np.dtype(dtype)
@@ -35,6 +42,7 @@ class SGD(Optimizer):
     """p ← p - lr · g"""
 
     name = "sgd"
+    rule = "Δw = −lr·∂L/∂w exactly: plain gradient descent."
 
     def step(self, p: Array, g: Array, lr: float) -> None:
         g *= lr
@@ -45,6 +53,9 @@ class Momentum(Optimizer):
     """v ← μ·v - lr·g;  p ← p + v  (classical momentum)."""
 
     name = "momentum"
+    rule = "v ← μ·v − lr·∂L/∂w,  w ← w + v: Δw = v also carries the earlier steps along (momentum)."
+    memory = 1
+    uses_momentum = True
 
     def __init__(self, n_params: int, dtype=np.float64, momentum: float = 0.9):
         super().__init__(n_params, dtype)
@@ -63,6 +74,7 @@ class Nesterov(Momentum):
     v ← μ·v - lr·g;  p ← p + μ·v - lr·g  (look ahead along the new velocity)."""
 
     name = "nesterov"
+    rule = "v ← μ·v − lr·∂L/∂w,  w ← w + μ·v − lr·∂L/∂w: momentum that looks ahead (Nesterov)."
 
     def step(self, p: Array, g: Array, lr: float) -> None:
         self.v *= self.mu
@@ -77,6 +89,9 @@ class Adam(Optimizer):
     p ← p - lr · m̂ / (√v̂ + ε)  with bias-corrected m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)."""
 
     name = "adam"
+    rule = ("Δw is the Adam step −lr·m̂/(√v̂ + ε), not −lr·∂L/∂w: m and v are running averages of the "
+            "gradient and its square, so every weight gets its own step size.")
+    memory = 2
 
     def __init__(self, n_params: int, dtype=np.float64, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(n_params, dtype)
@@ -97,14 +112,14 @@ class Adam(Optimizer):
         p -= step_size * self.m / (np.sqrt(self.v) + eps_hat)
 
 
-OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adam)}
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adam)}
 
 
 def make_optimizer(name: str, n_params: int, dtype=np.float64, momentum: float = 0.9) -> Optimizer:
     """Build an optimizer by name; ValueError names the valid ones."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer '{name}' (choose from {', '.join(OPTIMIZERS)})")
-    if name in ("momentum", "nesterov"):
+    if OPTIMIZERS[name].uses_momentum:
         return OPTIMIZERS[name](n_params, dtype, momentum=momentum)
     return OPTIMIZERS[name](n_params, dtype)
 

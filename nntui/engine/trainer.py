@@ -1,8 +1,10 @@
 """Training: mini-batch gradient descent with per-epoch metrics, snapshots and checkpoints.
 
-One step is the five lines of ``train_batch``: forward pass, output delta, backward pass,
-regularization gradient, update.  Everything else here is bookkeeping: which samples form
-the next batch, what to report after each epoch, and noticing when training diverged.
+One step is ``train_batch``: its phases ``forward``, ``output_delta`` (the loss),
+``backward_layer`` for every layer from the output down, and ``update``.  The inspector
+steps through the same methods one at a time.  Everything else here is bookkeeping: which
+samples form the next batch, what to report after each epoch, and noticing when training
+diverged.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class Snapshot:
     W: tuple[Array, ...]  # read-only copies
     b: tuple[Array, ...]
     stats: EpochStats  # the latest epoch's figures
-    lr: float
+    lr: float  # the rate in use
+    base_lr: float  # the rate the user set (a schedule sets lr from it; without one they are equal)
     diverged: str | None  # why training stopped, or None
 
     def __setstate__(self, state: dict) -> None:
@@ -124,9 +127,7 @@ class Trainer:
         else:
             self.x_test = self.y_test = self.t_test = None
         self.batch_size = max(1, min(int(batch_size), len(self.x_train)))
-        # Views of the weights (not biases) and their gradient, for regularization.
-        self._weights = net.params[: net.n_weights]
-        self._weight_grad = net.grad[: net.n_weights]
+        self._weights = net.params[: net.n_weights]  # a view of the weights (not biases), for the penalty
         # The evaluation runs one forward pass over the training and test samples stacked,
         # and one workspace serves it and, through views of its first rows, every batch.
         if self.x_test is None:
@@ -135,6 +136,7 @@ class Trainer:
             self._x_eval = np.concatenate([self.x_train, self.x_test])
         self._workspace = net.workspace(max(len(self._x_eval), self.batch_size))
         self._workspaces: dict[int, Workspace] = {}
+        self._ws = self._workspace  # the workspace of the step under way (set by ``forward``)
 
         self.epoch = 0  # completed epochs
         self.steps = 0  # completed mini-batch updates
@@ -174,18 +176,39 @@ class Trainer:
             return self.base_lr
         return self.schedule.rate(self.epoch, self.base_lr)
 
-    # ---------------------------------------------------------------- one step
+    # ---------------------------------------------------------------- one step, phase by phase
     def train_batch(self, x: Array, t: Array) -> None:
-        """One step of gradient descent on the batch (x, t)."""
-        net, ws = self.net, self.workspace(len(x))
-        if x.dtype != net.dtype:  # the workspace's products need the network's dtype
-            x = x.astype(net.dtype)
-        fwd = net.forward(x, ws)
-        delta = self.loss.delta(fwd.z[-1], fwd.output, t, net.output, out=ws.deltas[-1])  # ∂L/∂z at the output
-        net.backward(fwd, delta, ws)  # fills net.grad with ∂L/∂W, ∂L/∂b
+        """One step of gradient descent on the batch (x, t), phase after phase."""
+        fwd = self.forward(x)  # z[l], a[l+1] for every layer
+        delta = self.output_delta(fwd, t)  # δ = ∂L/∂z at the output
+        for l in range(self.net.n_layers - 1, -1, -1):
+            delta = self.backward_layer(l, delta, fwd)  # ∂L/∂W[l], ∂L/∂b[l]; the δ of the layer below
+        self.update()  # every parameter moves against its gradient
+
+    def forward(self, x: Array) -> Forward:
+        """Phase forward: z[l] = a[l]·W[l] + b[l] and a[l+1] = f(z[l]) for the batch x (n, n_0).
+
+        The arrays are the workspace's for n samples, as are those of the later phases of
+        this step: valid until the next pass over n samples."""
+        self._ws = ws = self.workspace(len(x))
+        return self.net.forward(x, ws)
+
+    def output_delta(self, fwd: Forward, t: Array) -> Array:
+        """Phase loss: δ[L-1] = ∂L/∂z[L-1] at the output for targets t, (n, n_L)."""
+        return self.loss.delta(fwd.z[-1], fwd.output, t, self.net.output, out=self._ws.deltas[-1])
+
+    def backward_layer(self, l: int, delta: Array, fwd: Forward) -> Array | None:
+        """Phase backward l: from delta = δ[l], ∂L/∂W[l] (with the regularization term) and
+        ∂L/∂b[l] into ``net.grad``; returns δ[l-1] (None for the first layer)."""
+        net = self.net
+        below = net.backward_layer(l, delta, fwd, self._ws)
         if self.reg != "none":
-            add_penalty_gradient(self._weight_grad, self._weights, self.reg, self.reg_rate)
-        self.optimizer.step(net.params, net.grad, self.lr)
+            add_penalty_gradient(net.dW[l], net.W[l], self.reg, self.reg_rate)
+        return below
+
+    def update(self) -> None:
+        """Phase update: the optimizer moves every parameter against ``net.grad`` at the rate in use."""
+        self.optimizer.step(self.net.params, self.net.grad, self.lr)
 
     def workspace(self, n: int) -> Workspace:
         """The arrays for passes over n samples (views of the shared workspace, kept per n)."""
@@ -307,7 +330,7 @@ class Trainer:
         n_w = self.net.n_weights
         W = tuple(_read_only(p) for p in split_flat(params[:n_w], [w.shape for w in self.net.W]))
         b = tuple(_read_only(p) for p in split_flat(params[n_w:], [bb.shape for bb in self.net.b]))
-        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.diverged)
+        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.base_lr, self.diverged)
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to continue exactly from here."""

@@ -187,6 +187,10 @@ class LiveTraining:
     def set_lr(self, lr: float) -> None:
         self.send("set_lr", lr)
 
+    def change_lr(self, direction: int) -> None:
+        """One step up (+1) or down (-1) the ladder of rates, from the rate the trainer has then."""
+        self.send("change_lr", direction)
+
     def set_speed(self, max_rate: float | None) -> None:
         self.max_rate = max_rate
         self.send("set_speed", max_rate)
@@ -199,10 +203,11 @@ class LiveTraining:
         self.send("rewind", epoch, generation)
 
     def replace(self, trainer: Trainer, stop: StopRule | None = None, running: bool | None = None,
-                generation: int | None = None) -> None:
-        """Train this trainer from now on; starts a new training process if the last one ended."""
+                generation: int | None = None, keep_lr: bool = False) -> None:
+        """Train this trainer from now on (``keep_lr``: at the last one's rate); starts a new
+        training process if the last one ended."""
         if self.alive:
-            self.send("replace", trainer, stop, running, generation)
+            self.send("replace", trainer, stop, running, generation, keep_lr)
             return
         self.close()
         self._closing = False

@@ -9,11 +9,25 @@ figures, now and then), and answers to requests (``TraceReply``, ``EpochView``),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
 from nntui.engine import EpochStats, Snapshot
 from nntui.engine.inspect import Trace
+
+
+class RunState(str, Enum):
+    """What a run is doing, as the status line says it (a str: compares equal to its value)."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    DIVERGED = "diverged"  # the loss or a weight is no longer finite: training stopped
+    FAILED = "failed"  # the training process ended without being asked to (the UI's to say)
+    REWOUND = "rewound"  # a recorded epoch is shown, not the latest (the UI's to say)
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,12 @@ class Update:
     generation: int  # bumped whenever the trainer is replaced or rewound
     stopped: str | None  # why a stop rule paused training, or None
     periodic: bool = False  # sent on the clock while training; else in answer to a command or a change of state
+
+    @property
+    def state(self) -> RunState:
+        if self.snapshot.diverged:
+            return RunState.DIVERGED
+        return RunState.RUNNING if self.running else RunState.PAUSED
 
 
 @dataclass(frozen=True)

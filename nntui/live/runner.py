@@ -9,6 +9,7 @@ data: ``Update``, ``TraceReply``, ``EpochView``.  Plain Python: no Textual here.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import deque
@@ -17,11 +18,12 @@ from typing import Callable
 import numpy as np
 
 from nntui.engine import EpochStats, Trainer
-from nntui.engine.inspect import PhaseStepper, inspect_sample, targets
+from nntui.engine.inspect import PhaseStepper, inspect_sample
 from nntui.live.history import History
 from nntui.live.metrics import stats_rows
 from nntui.live.protocol import EpochView, TraceReply, Update
 from nntui.live.stop import StopRule
+from nntui.settings import next_learning_rate
 
 
 class Runner:
@@ -30,7 +32,7 @@ class Runner:
     # What a command may name (the training process runs nothing else it is sent).
     COMMANDS = frozenset({
         "pause", "resume", "toggle", "step_epoch", "step_batch", "phase", "inspect", "view",
-        "set_speed", "set_lr", "set_publish_interval", "replace", "rewind", "stop",
+        "set_speed", "set_lr", "change_lr", "set_publish_interval", "replace", "rewind", "stop",
     })
 
     def __init__(
@@ -108,11 +110,17 @@ class Runner:
         """Change the learning rate; nothing else is reset."""
         self.command(lambda: self._set_lr(lr))
 
+    def change_lr(self, direction: int) -> None:
+        """Move the learning rate the user set one step up (+1) or down (-1) the ladder of rates,
+        from the rate the trainer has then (a rewind may have restored an earlier one)."""
+        self.command(lambda: self._set_lr(next_learning_rate(self.trainer.base_lr, direction)))
+
     def replace(self, trainer: Trainer, stop: StopRule | None = None, running: bool | None = None,
-                generation: int | None = None) -> None:
+                generation: int | None = None, keep_lr: bool = False) -> None:
         """Swap in a new trainer (after a reset or new data) with its stop rules; its updates carry
-        ``generation`` (default: the last one plus 1)."""
-        self.command(lambda: self._replace(trainer, stop, running, generation))
+        ``generation`` (default: the last one plus 1).  ``keep_lr``: it trains at the rate the
+        last trainer had (a change of rate may still have been on its way when it was built)."""
+        self.command(lambda: self._replace(trainer, stop, running, generation, keep_lr))
 
     def rewind(self, epoch: int, generation: int | None = None) -> None:
         """Continue from a recorded epoch: the later history is dropped."""
@@ -210,10 +218,8 @@ class Runner:
         trainer = self.trainer
         if sample is not None:
             k = sample % len(trainer.x_train)
-            x, t = trainer.x_train[k : k + 1], trainer.t_train[k : k + 1]
-        else:
-            x, t = np.asarray(x, dtype=trainer.net.dtype), targets(trainer, label)
-        self.publish(TraceReply(request, inspect_sample(trainer, x, t)))
+            x, label = trainer.x_train[k : k + 1], trainer.y_train[k : k + 1]
+        self.publish(TraceReply(request, inspect_sample(trainer, x, label)))
 
     def _view(self, request: int, epoch: int, delta: int) -> None:
         target = self.history.step(epoch, delta)
@@ -279,7 +285,11 @@ class Runner:
         self.generation = self.generation + 1 if generation is None else generation  # even if nothing was recorded
         self._publish_now()
 
-    def _replace(self, trainer: Trainer, stop: StopRule | None, running: bool | None, generation: int | None) -> None:
+    def _replace(self, trainer: Trainer, stop: StopRule | None, running: bool | None, generation: int | None,
+                 keep_lr: bool) -> None:
+        if keep_lr and trainer.base_lr != self.trainer.base_lr:
+            trainer.lr = self.trainer.base_lr
+            trainer.stats = dataclasses.replace(trainer.stats, lr=trainer.lr)  # epoch 0's figures say so too
         self._use(trainer, stop, self.generation + 1 if generation is None else generation)
         if running is not None:
             self._running = running

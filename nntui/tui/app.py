@@ -28,9 +28,9 @@ from nntui.engine.inspect import check_gradients, layer_indices, trace_params
 from nntui.export import write_metrics
 from nntui.files import atomic_write
 from nntui.live.process import ChildExited, LiveTraining
-from nntui.live.protocol import EpochView, TraceReply, Update
+from nntui.live.protocol import EpochView, RunState, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
-from nntui.settings import Settings, merge, next_learning_rate
+from nntui.settings import Settings, merge
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
@@ -114,7 +114,7 @@ class NNTuiApp(App):
         Binding("escape", "clear_selection", "Output", show=False),
     ]
 
-    state: reactive[str] = reactive("paused")  # running | paused | diverged | failed
+    state: reactive[RunState] = reactive(RunState.PAUSED)  # running | paused | diverged | failed
     show_test: reactive[bool] = reactive(True)
     probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
     view_epoch: reactive[int | None] = reactive(None)  # rewinding: the past epoch shown; None: live
@@ -122,7 +122,6 @@ class NNTuiApp(App):
     def __init__(self, session: Session, weights: Weights | None = None) -> None:
         super().__init__()
         self.session = session
-        self.settings: Settings = session.settings
         self._start_weights = weights  # --load: what reset goes back to
         self.view = self._make_view(session)
         self.live: LiveTraining | None = None  # started on mount
@@ -277,9 +276,10 @@ class NNTuiApp(App):
     def _make_view(self, session: Session) -> NetworkView:
         return NetworkView(session.net.sizes, session.settings.activation, session.output, session.dataset)
 
-    def _use_session(self, session: Session, note: str) -> None:
-        """Swap in a freshly built session (reset, new data, cycled option)."""
-        self.session, self.settings = session, session.settings
+    def _use_session(self, session: Session, note: str, keep_lr: bool = False) -> None:
+        """Swap in a freshly built session (reset, new data, cycled option); ``keep_lr``: it trains
+        at the run's learning rate, whatever a change of rate still on its way makes it."""
+        self.session = session
         self.view = self._make_view(session)
         if isinstance(self.screen, InspectorScreen):
             self.pop_screen()  # it explained the old network
@@ -291,10 +291,11 @@ class NNTuiApp(App):
         self.probe = None
         self.view_epoch = None
         self._configure_panels()
-        self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation)
+        self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation, keep_lr=keep_lr)
         self.notify(note, timeout=3)
 
-    def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None) -> None:
+    def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None,
+                 keep_lr: bool = True) -> None:
         try:
             session = build_session(settings, weights, self.session.dataset if same_data else None)
         except MemoryError:
@@ -307,7 +308,7 @@ class NNTuiApp(App):
             except USER_ERRORS:
                 self.notify(str(first), severity="error")
                 return
-        self._use_session(session, note)
+        self._use_session(session, note, keep_lr)
 
     def _configure_panels(self) -> None:
         """Show the panels that fit this dataset."""
@@ -357,8 +358,7 @@ class NNTuiApp(App):
         if update is None or update.generation != self.generation:
             return  # from a trainer that has since been replaced (or rewound)
         self.latest = update
-        snap = update.snapshot
-        self.state = "diverged" if snap.diverged else ("running" if update.running else "paused")
+        self.state = update.state
         if update.stopped and not update.running and self.settings.save:  # --epochs (or a stop rule) paused it
             if (note := self.save_run()) is not None:
                 self.notify(note, timeout=4)
@@ -397,12 +397,12 @@ class NNTuiApp(App):
         elif isinstance(what, ChildExited):
             reason = what.failure.message if what.failure else _exit_reason(what.exitcode)
             self.failure = f"training stopped: {reason} (r starts it again)"
-            self.state = "failed"
+            self.state = RunState.FAILED
             self._update_status()
             self.notify(self.failure, severity="error", timeout=10)
 
-    def watch_state(self, old: str, new: str) -> None:
-        if new == "diverged" and self.latest is not None:
+    def watch_state(self, old: RunState, new: RunState) -> None:
+        if new == RunState.DIVERGED and self.latest is not None:
             self.notify(self.latest.snapshot.diverged or "diverged", severity="error", timeout=8)
 
     def _update_status(self) -> None:
@@ -425,7 +425,7 @@ class NNTuiApp(App):
             stats=stats,
             optimizer=self.settings.optimizer,
             batch_size=self.session.trainer.batch_size,
-            state="rewound" if self.view_epoch is not None else self.state,
+            state=RunState.REWOUND if self.view_epoch is not None else self.state,
             epochs_per_second=update.epochs_per_second,
             pace=self.live.max_rate,
             message=message,
@@ -483,7 +483,7 @@ class NNTuiApp(App):
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
         """Pause or resume training."""
-        if self.state == "diverged" and self.view_epoch is None:
+        if self.state == RunState.DIVERGED and self.view_epoch is None:
             self.notify("The run diverged: lower the learning rate (-) and reset (r).", severity="warning")
             return
         if self._continue_from_view():
@@ -493,7 +493,7 @@ class NNTuiApp(App):
 
     def action_step_epoch(self) -> None:
         """Train exactly one epoch (pauses first if running)."""
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             self.live.pause()
         else:
             self._continue_from_view()
@@ -501,7 +501,7 @@ class NNTuiApp(App):
 
     def action_step_batch(self) -> None:
         """Train exactly one mini-batch (pauses first if running)."""
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             self.live.pause()
         else:
             self._continue_from_view()
@@ -512,7 +512,7 @@ class NNTuiApp(App):
         """Show an earlier (delta < 0) or later recorded epoch; training pauses."""
         if self.latest is None:
             return
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             self.live.pause()
         shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
         self.live.request("view", shown, delta)
@@ -550,13 +550,21 @@ class NNTuiApp(App):
         self.notify(f"continuing from epoch {epoch}: the {dropped} later epochs were dropped")
         return True
 
+    @property
+    def settings(self) -> Settings:
+        """The run's settings, with the learning rate the training process last reported: +/-
+        and the settings form change it there, and a rewind restores an earlier one."""
+        settings, update = self.session.settings, self.latest
+        if update is None or update.snapshot.base_lr == settings.lr:
+            return settings
+        return settings.replace(lr=update.snapshot.base_lr)
+
     def _change_lr(self, direction: int) -> None:
-        self._set_lr(next_learning_rate(self.settings.lr, direction))
+        """One step up or down the ladder of rates, from the rate the trainer has when it gets there."""
+        self.live.change_lr(direction)
 
     def _set_lr(self, lr: float) -> None:
         """A new learning rate, applied from the next mini-batch on; nothing is reset."""
-        self.settings = self.settings.replace(lr=lr)
-        self.session.settings = self.settings
         self.live.set_lr(lr)
 
     def action_lr_up(self) -> None:
@@ -681,7 +689,8 @@ class NNTuiApp(App):
                 return
             self._start_weights = None
             names = ", ".join(sorted(changes))
-            self._rebuild(self.settings.replace(**changes), f"changed {names}: the weights were reset")
+            self._rebuild(self.settings.replace(**changes), f"changed {names}: the weights were reset",
+                          keep_lr="lr" not in changes)
 
         self.push_screen(SettingsForm(self.settings, DATASETS), apply)
 
@@ -711,7 +720,7 @@ class NNTuiApp(App):
 
     def action_phase(self) -> None:
         """One phase of the current mini-batch: forward → loss → backward (a layer) → update."""
-        if self.latest is None or self.state == "diverged":
+        if self.latest is None or self.state == RunState.DIVERGED:
             return
         self._continue_from_view()
         epoch, batch = self.latest.snapshot.epoch, self.latest.batch_in_epoch
@@ -776,10 +785,10 @@ class NNTuiApp(App):
         self.push_screen(PathDialog("Load a model", "", must_exist=True, suffixes=(".npz",)), load)
 
     def action_export(self) -> None:
-        """Export the metrics history (.csv or .jsonl), then a screenshot (.svg)."""
+        """Export the metrics log (.csv or .jsonl), then a screenshot (.svg)."""
         if self.latest is None:
             return
-        history = list(self.live.log.iter_stats())
+        log = list(self.live.log.iter_stats())
         screenshot = self.export_screenshot()
 
         def save_svg(path: str | None) -> None:
@@ -788,7 +797,7 @@ class NNTuiApp(App):
 
         def save_metrics(path: str | None) -> None:
             if path:
-                self._try(lambda: write_metrics(path, history), f"saved {len(history)} epochs of metrics to {path}")
+                self._try(lambda: write_metrics(path, log), f"saved {len(log)} epochs of metrics to {path}")
             self.push_screen(PathDialog("Save a screenshot as", "nntui-screenshot.svg", suffixes=(".svg",)), save_svg)
 
         self.push_screen(PathDialog("Export the metrics as", "nntui-metrics.csv", suffixes=(".csv", ".jsonl")), save_metrics)

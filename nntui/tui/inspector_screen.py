@@ -33,9 +33,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from nntui.engine import decode_outputs
-from nntui.engine.activations import ACTIVATIONS
-from nntui.engine.inspect import Trace, param_label
+from nntui.engine import ACTIVATIONS, LOSSES, OPTIMIZERS, decode_outputs
+from nntui.engine.inspect import Stage, Trace, param_label
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color, no_color
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.images import ImageData
@@ -48,28 +47,6 @@ GRADCHECK_ROWS = 12  # rows of the gradient check table shown
 SAMPLE_PICTURES = 8  # image data: the step's first samples drawn as pictures
 AGREES, CLOSE = 1e-5, 1e-3  # relative errors: backprop agrees / is close
 
-LOSS_FORMULAS = {
-    "squared": "L = ½·Σ(a − t)²",
-    "bce": "L = −Σ[t·log a + (1 − t)·log(1 − a)]",
-    "ce": "L = −Σ t·log a",
-}
-ACTIVATION_NOTES = {
-    "tanh": "squashes z into −1…1",
-    "sigmoid": "squashes z into 0…1",
-    "relu": "keeps z if positive, else 0",
-    "leaky_relu": "keeps z if positive, else 0.01·z",
-    "elu": "z if positive, else eˣ − 1",
-    "softplus": "log(1 + eᶻ), a smooth relu",
-    "linear": "a = z, unchanged",
-    "softmax": "eᶻ / Σeᶻ: the outputs are probabilities summing to 1",
-}
-UPDATE_RULES = {
-    "sgd": "Δw = −lr·∂L/∂w exactly: plain gradient descent.",
-    "momentum": "v ← μ·v − lr·∂L/∂w,  w ← w + v: Δw = v also carries the earlier steps along (momentum).",
-    "nesterov": "v ← μ·v − lr·∂L/∂w,  w ← w + μ·v − lr·∂L/∂w: momentum that looks ahead (Nesterov).",
-    "adam": "Δw is the Adam step −lr·m̂/(√v̂ + ε), not −lr·∂L/∂w: m and v are running averages of the "
-    "gradient and its square, so every weight gets its own step size.",
-}
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -316,11 +293,9 @@ class InspectorScreen(Screen[None]):
     # ------------------------------------------------------------------ rendering
     def _phase_layer(self, trace: Trace) -> int | None:
         """The layer the phase just completed worked on (None: stay where we are)."""
-        if trace.phase == "loss":
-            return len(self.sizes) - 2
-        if trace.phase.startswith("backward "):
-            return int(trace.phase.split()[1])
-        return None
+        if trace.phase.stage is Stage.LOSS:
+            return self.n_layers - 1
+        return trace.phase.layer  # a backward phase's layer; None for forward and update
 
     def _render_all(self) -> None:
         trace, l = self.trace, self.layer
@@ -478,6 +453,7 @@ class InspectorScreen(Screen[None]):
         """The six sections for layer l: forward, activation, loss, delta, grad, update."""
         L = self.n_layers
         lt = trace.layers[l]
+        loss = LOSSES.get(trace.loss_name)
         out_layer = l == L - 1
         samples = [f"s{i + 1}" for i in range(len(trace.x))]
         inputs, neurons = self._neuron_names(l), self._neuron_names(l + 1)
@@ -499,11 +475,11 @@ class InspectorScreen(Screen[None]):
         # ② activation
         act_parts = [matrix(f"a{sub(l + 1)} = {act}(z{sub(l)})", lt.a, samples, neurons)]
         fn = ACTIVATIONS.get(act)
-        if fn is not None and act != "softmax":
+        if fn is not None and fn.elementwise:
             with np.errstate(all="ignore"):
                 act_parts.append(matrix(f"{act}'(z{sub(l)}), for backprop", fn.df(lt.z, lt.a), samples, neurons))
         s["activation"] = Group(
-            heading("② activation", act, f"a{sub(l + 1)} = {act}(z{sub(l)})", ACTIVATION_NOTES.get(act, "")),
+            heading("② activation", act, f"a{sub(l + 1)} = {act}(z{sub(l)})", fn.note if fn is not None else ""),
             Columns(act_parts, padding=(0, 3)),
         )
 
@@ -513,7 +489,7 @@ class InspectorScreen(Screen[None]):
                 heading("③ prediction and loss", "", "at the output layer", f"(→ layer {L - 1})"),
             )
         else:
-            formula = LOSS_FORMULAS.get(trace.loss_name, "L")
+            formula = loss.formula if loss is not None else "L"
             note = f"summed over the outputs, averaged over the {len(trace.x)} samples"
             parts = [matrix(f"a{sub(L)} = prediction", lt.a, samples, neurons), matrix("t = target", trace.t, samples, neurons)]
             if trace.loss is None:
@@ -532,12 +508,10 @@ class InspectorScreen(Screen[None]):
         # ④ backpropagation: δ
         if out_layer:
             formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} ⊙ {act}'(z{sub(l)})"
-            if act == "softmax":  # not elementwise: every output depends on every z
-                formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} · ∂a{sub(L)}/∂z{sub(l)} (softmax's Jacobian)"
-            if (trace.loss_name, act) in (("bce", "sigmoid"), ("ce", "softmax")):
-                note = f"for {act} with cross-entropy this is simply (a − t)/n"
-            elif act == "linear":
-                note = "with a linear output f' = 1: (a − t)/n"
+            if fn is not None and not fn.elementwise:  # every output depends on every z
+                formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} · ∂a{sub(L)}/∂z{sub(l)} ({act}'s Jacobian)"
+            if loss is not None and act in loss.cancels:
+                note = loss.cancels[act]
             else:
                 note = "δ = ∂L/∂z: how much the loss changes with each neuron's z"
             when = "loss"
@@ -573,7 +547,8 @@ class InspectorScreen(Screen[None]):
         s["grad"] = Group(heading("⑤ gradients", "", formula, f"which way each weight should move{reg_note}"), grad_body)
 
         # ⑥ update rule
-        rule = UPDATE_RULES.get(trace.optimizer, f"Δw as the {trace.optimizer} optimizer applies it.")
+        optimizer = OPTIMIZERS.get(trace.optimizer)
+        rule = optimizer.rule if optimizer is not None else f"Δw as the {trace.optimizer} optimizer applies it."
         if lt.dW_update is None:
             update_body: RenderableType = pending("not applied yet: phase update (p)")
         else:

@@ -66,7 +66,7 @@ class NetworkView:
         if out == "softmax":
             probs = a
         else:  # one output per class without softmax: rescale to [0, 1] and normalise
-            low = -1.0 if out in ("tanh", "linear") else 0.0
+            low = self.net.output.low_target
             probs = np.clip((a - low) / (1.0 - low), 1e-9, None)
             probs = probs / probs.sum(axis=1, keepdims=True)
         return 2.0 * probs[:, 1] - 1.0 if probs.shape[1] == 2 else probs
