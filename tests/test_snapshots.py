@@ -44,9 +44,33 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
+
+
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_main_screen(snap_compare, size):
     assert snap_compare(trained_app(50), terminal_size=size, run_before=settle)
+
+
+@SIZES
+def test_main_screen_two_hidden_layers(snap_compare, size):
+    """2-D data and an 8,8 network: every neuron a tile, the loss chart and the heatmap at each size."""
+    assert snap_compare(trained_app(30, dataset="spiral", layers="8,8", optimizer="adam"),
+                        terminal_size=size, run_before=settle)
+
+
+@SIZES
+def test_four_class_blobs(snap_compare, size):
+    """Four classes: a square plane with its class legend beside the confusion matrix."""
+    assert snap_compare(trained_app(20, dataset="blobs", classes=4, layers="8"),
+                        terminal_size=size, run_before=settle)
+
+
+@SIZES
+def test_digits_at_each_size(snap_compare, size):
+    """Image data: the first layer's weights as pictures, the test digits, the whole confusion matrix."""
+    assert snap_compare(trained_app(3, dataset="digits", layers="32", optimizer="adam", lr=0.01),
+                        terminal_size=size, run_before=settle)
 
 
 def test_main_screen_spiral_with_selected_neuron(snap_compare):
@@ -58,11 +82,6 @@ def test_main_screen_spiral_with_selected_neuron(snap_compare):
 
     assert snap_compare(trained_app(30, dataset="spiral", layers="8,8", optimizer="adam"),
                         terminal_size=(120, 40), run_before=select)
-
-
-def test_digits_screen(snap_compare):
-    assert snap_compare(trained_app(3, dataset="digits", layers="32", optimizer="adam", lr=0.01),
-                        terminal_size=(120, 40), run_before=settle)
 
 
 def test_probe(snap_compare):

@@ -667,8 +667,7 @@ class NNTuiApp(App):
 
     def set_speed(self, rate: float | None) -> None:
         """Train at ``rate`` epochs per second (None: full speed); the status line shows it at once."""
-        self.settings = self.settings.replace(speed=rate)
-        self.session.settings = self.settings
+        self.session.settings = self.session.settings.replace(speed=rate)
         self.live.set_speed(rate)
         self._update_status()
 
