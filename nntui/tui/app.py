@@ -18,7 +18,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -35,6 +35,8 @@ from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
+from nntui.tui.hidden_space import HiddenSpaceScreen
+from nntui.tui.layer_stats import LayerStatsScreen
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.messages import LiveMessage, TrainingUpdate
@@ -100,6 +102,8 @@ class NNTuiApp(App):
         Binding("o", "cycle('optimizer')", "Next optimizer", show=False),
         Binding("l", "toggle_log", "Log loss", show=False),
         Binding("v", "toggle_discretize", "Discretize", show=False),
+        Binding("h", "hidden_space", "Hidden space", show=False),
+        Binding("y", "layer_stats", "Layer statistics", show=False),
         Binding("greater_than_sign", "speed(1)", "Faster", key_display=">", show=False),
         Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
@@ -112,6 +116,7 @@ class NNTuiApp(App):
     show_test: reactive[bool] = reactive(True)
     probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
     view_epoch: reactive[int | None] = reactive(None)  # rewinding: the past epoch shown; None: live
+    frame: var[int] = var(0)  # counts the frames drawn: screens in front of the panels follow it
 
     def __init__(self, session: Session, weights: Weights | None = None) -> None:
         super().__init__()
@@ -451,6 +456,7 @@ class NNTuiApp(App):
             if not data.is_2d and data.n_inputs == 64:
                 n = min(N_DIGITS, data.n_test)
                 self.digits.set_digits(data.x_test[:n], data.y_test[:n], predicted[:n])
+        self.frame += 1
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
@@ -768,6 +774,23 @@ class NNTuiApp(App):
             self.notify(f"could not write: {e}", severity="error")
         else:
             self.notify(done)
+
+    def action_hidden_space(self) -> None:
+        """The training points and a grid of the input plane, as two neurons of a layer see them."""
+        self._show_panel(HiddenSpaceScreen)
+
+    def action_layer_stats(self) -> None:
+        """Per-layer histograms of weights, activations and gradients; dead and saturated units."""
+        self._show_panel(LayerStatsScreen)
+
+    def _show_panel(self, kind: type[Screen]) -> None:
+        """Open a panel screen, in place of the other one if that is open."""
+        if isinstance(self.screen, kind):
+            return
+        if isinstance(self.screen, (HiddenSpaceScreen, LayerStatsScreen)):
+            self.switch_screen(kind())
+        else:
+            self.push_screen(kind())
 
     def action_help(self) -> None:
         """Open the help screen."""
