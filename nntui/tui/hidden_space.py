@@ -263,7 +263,8 @@ class HiddenSpaceScreen(Screen[None]):
             near = 1 if self.shown_layer is None else self.shown_layer  # first: the first hidden layer
             self.shown_layer = min(layers, key=lambda l: (abs(l - near), l))
         n = sizes[self.shown_layer]
-        self.neurons = [min(k, n - 1) for k in self.neurons]
+        if max(self.neurons) >= n:  # a smaller network since: its first two neurons
+            self.neurons = [0, 1]
         i, j = self.neurons
         self.plot.show(app.view, data, self.shown_layer, i, j)
         self.plot.border_title = self.title_text(sizes, data.feature_labels)
@@ -297,10 +298,11 @@ class HiddenSpaceScreen(Screen[None]):
         self.dismiss()
 
     def action_layer(self, delta: int) -> None:
-        """The previous or next layer that has two neurons."""
+        """The previous or next layer that has two neurons, at its first two."""
         layers = self.plottable_layers(self.app.view.net.sizes)
         if layers and self.shown_layer in layers:
             self.shown_layer = layers[(layers.index(self.shown_layer) + delta) % len(layers)]
+            self.neurons = [0, 1]
             self._follow()
 
     def action_neuron(self, axis: int, delta: int) -> None:
