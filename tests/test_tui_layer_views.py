@@ -17,6 +17,7 @@ from nntui.tui.hidden_space import HiddenSpace, HiddenSpaceScreen, braille_cells
 from nntui.tui.layer_stats import (
     LayerStats, LayerStatsScreen, bar_rows, dead_units, histogram, saturated_units,
 )
+from nntui.tui.heatmap import TRAIN_GLYPHS
 from test_tui_app import make_app, wait_for
 
 
@@ -149,6 +150,24 @@ async def test_the_hidden_space_follows_training_and_the_screen_keeps_its_keys()
         await pilot.press("s", "s")
         await wait_for(pilot, lambda: "epoch 3" in str(plot.border_subtitle))
         assert panel_text(app, HiddenSpace) != before  # the layer moved the points
+
+
+async def test_without_colour_both_panels_read_in_characters(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(dataset="spiral", classes=3, layers="5")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.frame > 0)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HiddenSpaceScreen))
+        await pilot.pause()
+        text = panel_text(app, HiddenSpace)
+        assert all(glyph in text for glyph in TRAIN_GLYPHS[:3])  # a shape per class
+        assert f"{TRAIN_GLYPHS[0]} 0  {TRAIN_GLYPHS[1]} 1  {TRAIN_GLYPHS[2]} 2" in text  # the legend
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, LayerStatsScreen))
+        await pilot.pause()
+        text = panel_text(app, LayerStats)
+        assert "layer 1 · tanh · 5 neurons" in text and any(block in text for block in "▁▂▃▄▅▆▇█")
 
 
 async def test_hidden_space_on_image_data_says_it_needs_2d():

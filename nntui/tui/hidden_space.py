@@ -162,8 +162,8 @@ class HiddenSpace(Widget):
         if self._rows is None:
             self._rows = self._build()
         width = self.size.width
-        row = self._rows[y] if y < len(self._rows) else Strip.blank(width)
-        return row.crop_extend(0, width, None)
+        row = self._rows[y] if y < len(self._rows) else Strip.blank(width, PLAIN)
+        return row.crop_extend(0, width, PLAIN)
 
     def _build(self) -> list[Strip]:
         """Every row of the widget: the plot with its y ticks, the x ticks, the legend."""
@@ -197,7 +197,7 @@ class HiddenSpace(Widget):
         rows = []
         for r in range(h):
             label = y_ticks.get(r, "")
-            segments = [Segment(" " * (left - LABEL_WIDTH - 1) + label.rjust(LABEL_WIDTH)[:LABEL_WIDTH] + "│")]
+            segments = [Segment(" " * (left - LABEL_WIDTH - 1) + label.rjust(LABEL_WIDTH)[:LABEL_WIDTH] + "│", PLAIN)]
             cuts = np.flatnonzero(style[r, 1:] != style[r, :-1]) + 1
             for s, e in zip([0, *cuts.tolist()], [*cuts.tolist(), w]):
                 segments.append(Segment("".join(chars[r, s:e].tolist()), styles[int(style[r, s])]))

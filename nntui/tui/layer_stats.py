@@ -43,9 +43,11 @@ WARN = Style(color="#d62728", bold=True)
 
 
 def number(value: float) -> str:
-    """A histogram's end in at most LABEL characters: -0.81, 0.011, 3e-05."""
-    text = f"{value:.2g}"
-    return text if len(text) <= LABEL else f"{value:.0e}"
+    """A histogram's end in at most LABEL characters, alike for ±v: -0.81, 0.011, -3e-05."""
+    text = f"{abs(value):.2g}"
+    if len(text) >= LABEL:
+        text = f"{abs(value):.0e}"
+    return ("-" if value < 0 else "") + text
 
 
 def dead_units(a: np.ndarray) -> int:
