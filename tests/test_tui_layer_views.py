@@ -124,14 +124,20 @@ async def test_h_opens_the_hidden_space_and_its_keys_choose_layer_and_neurons():
         assert plot.border_title == "hidden space: layer 1 (tanh), x = neuron 1, y = neuron 2 of 4"
         text = panel_text(app, HiddenSpace)
         assert "●" in text and any(chr(c) in text for c in range(0x2801, 0x2900))  # points and grid
-        await pilot.press("right", "up", "up")
-        assert plot.border_title.endswith("x = neuron 2, y = neuron 4 of 4")
+        await pilot.press("right")  # past neuron 2, y's
+        assert plot.border_title.endswith("x = neuron 3, y = neuron 2 of 4")
+        await pilot.press("up")
+        assert plot.border_title.endswith("x = neuron 3, y = neuron 4 of 4")
         await pilot.press("right_square_bracket")
         assert plot.border_title == "hidden space: layer 2 (tanh), x = neuron 1, y = neuron 2 of 3"
         await pilot.press("right_square_bracket")  # the output has one neuron: back to the inputs
         assert plot.border_title == "hidden space: the inputs, x = x1, y = x2"
+        await pilot.press("right")  # x2 is y's: swapped, never one neuron against itself
+        assert plot.border_title == "hidden space: the inputs, x = x2, y = x1"
         await pilot.press("left_square_bracket")
         assert "layer 2" in plot.border_title
+        await pilot.press("down")  # y from neuron 2, past x's neuron 1, round to neuron 3
+        assert plot.border_title.endswith("x = neuron 1, y = neuron 3 of 3")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HiddenSpaceScreen))
 

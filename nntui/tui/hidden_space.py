@@ -306,9 +306,16 @@ class HiddenSpaceScreen(Screen[None]):
             self._follow()
 
     def action_neuron(self, axis: int, delta: int) -> None:
-        """The previous or next neuron of the layer for the x (axis 0) or y (axis 1) axis."""
+        """The previous or next neuron of the layer for the x (axis 0) or y (axis 1) axis, never
+        the other axis' one."""
         if self.shown_layer is None:
             return
         n = self.app.view.net.sizes[self.shown_layer]
-        self.neurons[axis] = (self.neurons[axis] + delta) % n
+        mine, other = self.neurons[axis], self.neurons[1 - axis]
+        step = (mine + delta) % n
+        if step == other:  # one neuron against itself is a diagonal: skip it (two neurons: swap)
+            step = (step + delta) % n
+            if step == mine:
+                step, self.neurons[1 - axis] = other, mine
+        self.neurons[axis] = step
         self._follow()
