@@ -32,7 +32,7 @@ GRID_LINES = 11  # lines of the input plane in each direction
 LINE_SAMPLES = 160  # points along each line
 MAX_POINTS = 4096  # training points drawn (and sent through the network) at most
 LABEL_WIDTH = 6  # the y axis' tick labels
-BRAILLE = 0x2800
+BRAILLE_CHARS = np.array([" "] + [chr(0x2800 + bits) for bits in range(1, 256)])  # by the bits of the dots
 # The bit of each dot of a braille cell, by (row, column) of the 4×2 dots.
 DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.int64)
 GRID_STYLE = Style(color="#8c8c8c")
@@ -180,7 +180,7 @@ class HiddenSpace(Widget):
         scale = np.array([w / xspan, h / yspan])
         origin = np.array([xlo, ylo])
         cells = braille_cells((self._lines - origin) * scale, w, h)
-        chars = np.where(cells > 0, np.vectorize(chr)(BRAILLE + cells), " ").astype("<U1")
+        chars = BRAILLE_CHARS[cells]
         style = np.where(cells > 0, -1, -2)  # -1 grid, -2 blank, k ≥ 0 a point's style
         pts = (self._points - origin) * scale
         ok = np.isfinite(pts).all(axis=1)
