@@ -108,7 +108,7 @@ class HiddenSpace(Widget):
         self._styles: list[Style] = []
         self._glyphs: list[str] = []
         self._ranges = ((0.0, 1.0), (0.0, 1.0))
-        self._legend = ""
+        self._legend: list[tuple[str, Style]] = []  # (text, style) pieces
         self._rows: list[Strip] | None = None
 
     def show_message(self, message: str) -> None:
@@ -145,15 +145,19 @@ class HiddenSpace(Widget):
             self._keys = buckets
             self._styles = [Style(color=hex_color(c), bold=True) for c in diverging(np.linspace(-1, 1, 11))]
             self._glyphs = [TRAIN_GLYPHS[0] if k < 5 else TRAIN_GLYPHS[1] for k in range(11)]
-            self._legend = "points: the training data, orange (low) to blue (high)"
+            self._legend = [("training points: ", PLAIN)] + (
+                [(f"{TRAIN_GLYPHS[0]} below 0, {TRAIN_GLYPHS[1]} 0 and above", PLAIN)] if self.no_color
+                else [("● low", self._styles[0]), (" to ", PLAIN), ("● high", self._styles[-1])])
         else:
             k = max(data.n_classes, 2)
             self._keys = np.asarray(y, dtype=np.intp)
             self._styles = [Style(color=hex_color(CLASS_COLORS[c % len(CLASS_COLORS)]), bold=True) for c in range(k)]
             self._glyphs = [TRAIN_GLYPHS[c % len(TRAIN_GLYPHS)] for c in range(k)]
             names = data.class_names or tuple(str(c) for c in range(k))
-            self._legend = "  ".join(f"{self._glyphs[c] if self.no_color else '●'} {names[c]}" for c in range(k))
-        self._legend += "   ⣿ grid: lines of the input plane"
+            self._legend = []
+            for c in range(k):
+                self._legend += [(self._glyphs[c] if self.no_color else "●", self._styles[c]), (f" {names[c]}  ", PLAIN)]
+        self._legend += [(" ⣿", GRID_STYLE), (" grid: lines of the input plane", PLAIN)]
 
     def on_resize(self) -> None:
         self._rows = None
@@ -203,7 +207,7 @@ class HiddenSpace(Widget):
                 segments.append(Segment("".join(chars[r, s:e].tolist()), styles[int(style[r, s])]))
             rows.append(Strip(segments))
         rows.append(text_strip(self._x_axis(left, w, xlo, xhi, xspan)))
-        rows.append(text_strip(self._legend[:width]))
+        rows.append(Strip([Segment(text, style) for text, style in self._legend]).crop(0, width))
         return rows
 
     def _x_axis(self, left: int, w: int, xlo: float, xhi: float, xspan: float) -> str:

@@ -156,10 +156,12 @@ class LayerStats(Widget):
         self.shared_scale = False  # one range for every layer's weights (and gradients)
         self.notes: list[str] = []  # under the histograms: where the figures come from
         self.height_hint = 40  # the screen's height: histograms get taller where there is room
+        self._text: tuple[int, Text] | None = None  # (width, the text at that width), till the next show
 
     def show(self, layers: list[Layer], notes: list[str], height_hint: int) -> None:
         """Show these figures."""
         self.figures, self.notes, self.height_hint = layers, notes, height_hint
+        self._text = None
         self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -178,6 +180,11 @@ class LayerStats(Widget):
 
     def text(self, width: int) -> Text:
         """The whole panel at this width."""
+        if self._text is None or self._text[0] != width:
+            self._text = (width, self._compose_text(width))
+        return self._text[1]
+
+    def _compose_text(self, width: int) -> Text:
         out = Text(no_wrap=False, end="")
         if not self.figures:
             out.append("waiting for the training process")
