@@ -176,6 +176,21 @@ async def test_without_colour_both_panels_read_in_characters(monkeypatch):
         assert "layer 1 · tanh · 5 neurons" in text and any(block in text for block in "▁▂▃▄▅▆▇█")
 
 
+async def test_a_diverged_run_says_so_on_both_panels():
+    app = make_app(dataset="plane", lr=1000, paused=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.state == "diverged")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HiddenSpaceScreen))
+        await pilot.pause()
+        assert "no longer finite: it diverged" in panel_text(app, HiddenSpace)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, LayerStatsScreen))
+        await pilot.pause()
+        text = panel_text(app, LayerStats)
+        assert "‖∂L/∂W‖ not a finite number" in text and "not finite numbers" in text
+
+
 async def test_hidden_space_on_image_data_says_it_needs_2d():
     app = make_app(dataset="digits", layers="8", optimizer="adam")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -219,6 +234,11 @@ async def test_statistics_count_dead_relus_and_show_deep_sigmoid_gradients_vanis
         norms = [float(np.linalg.norm(g)) for g in app.latest.grads]
         assert norms[0] < norms[-2] / 5  # the first layer's gradient is a fraction of the last hidden one's
         assert f"{norms[0]:.2g}" in panel_text(app, LayerStats)
+        await pilot.press("z")  # one scale: the first layer's gradients crowd into fewer bins than the last's
+        stats = app.screen.query_one(LayerStats)
+        ranges = stats._ranges()
+        spread_over = [np.count_nonzero(histogram(lay.grads, *span[2], 20)) for lay, span in zip(stats.figures, ranges)]
+        assert spread_over[0] < spread_over[-2]
 
 
 async def test_statistics_of_a_relu_network_count_its_dead_units():

@@ -174,6 +174,8 @@ class HiddenSpace(Widget):
         width, height = self.size.width, self.size.height
         if self.message is not None or self._lines is None:
             return [text_strip(self.message or "")]
+        if not np.isfinite(self._points).any():
+            return [text_strip("The network's numbers are no longer finite: it diverged.")]
         side = min(height - 2, (width - LABEL_WIDTH - 1) // 2)  # a square plot: cells are twice as tall as wide
         if side < 3:
             return [text_strip("too small")]

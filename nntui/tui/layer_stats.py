@@ -196,11 +196,13 @@ class LayerStats(Widget):
         height, parted = self.layout()
         bar = NORM_BAR if width >= WIDE else NORM_BAR - 4
         ranges = self._ranges()
-        norms = [None if lay.grads is None else float(np.linalg.norm(lay.grads[np.isfinite(lay.grads)])) for lay in self.figures]
-        top_norm = max((n for n in norms if n is not None), default=0.0)
+        norms = [None if lay.grads is None else float(np.linalg.norm(lay.grads)) for lay in self.figures]
+        top_norm = max((n for n in norms if n is not None and np.isfinite(n)), default=0.0)
         for lay, (wr, ar, gr), norm in zip(self.figures, ranges, norms):
             out.append("\n" * parted + lay.title, Style(bold=True))
-            if norm is not None:
+            if norm is not None and not np.isfinite(norm):
+                out.append("  ‖∂L/∂W‖ not a finite number", WARN)
+            elif norm is not None:
                 out.append(f"  ‖∂L/∂W‖ {norm:<7.2g} ")
                 out.append(norm_bar(norm / top_norm if top_norm > 0 else 0.0, bar), STYLES[1])
             for label, count in (("dead", lay.dead), ("saturated", lay.saturated)):
@@ -208,15 +210,15 @@ class LayerStats(Widget):
                     units = lay.activations.shape[1]
                     out.append(f"  {label} {count} of {units}", WARN if count else MUTED)
             out.append("\n")
-            hist = [self._histogram(lay.weights, wr, bins, height),
-                    self._histogram(lay.activations.ravel(), ar, bins, height),
-                    self._histogram(lay.grads, gr, bins, height) if lay.grads is not None else None]
+            hist = [self._histogram(values, span, bins, height) if values is not None and np.isfinite(values).any()
+                    else ("—" if values is None else "not finite numbers")
+                    for values, span in ((lay.weights, wr), (lay.activations, ar), (lay.grads, gr))]
             for r in range(height):
                 for c, h in enumerate(hist):
                     if c:
                         out.append(GAP)
-                    if h is None:
-                        out.append(("" if r else "—").center(column), MUTED)
+                    if isinstance(h, str):  # nothing to count: what is missing
+                        out.append(("" if r < height - 1 else h).center(column), MUTED)
                     else:
                         out.append_text(h[r])
                 out.append("\n")
