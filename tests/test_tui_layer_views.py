@@ -18,6 +18,7 @@ from nntui.tui.layer_stats import (
     LayerStats, LayerStatsScreen, bar_rows, dead_units, histogram, saturated_units,
 )
 from nntui.tui.heatmap import TRAIN_GLYPHS
+from nntui.tui.network_view import NetworkView
 from test_tui_app import make_app, wait_for
 
 
@@ -109,6 +110,18 @@ def test_histogram_rows_and_unit_counts():
     assert saturated_units(t, "tanh") == 1
     assert saturated_units(np.array([[0.001, 0.5]] * 10), "sigmoid") == 1
     assert saturated_units(t, "relu") is None
+
+
+def test_a_neuron_the_same_for_every_point_is_noticed():
+    session = build_session(merge(dict(dataset="spiral", layers="3", activation="relu")))
+    view = NetworkView(session.net.sizes, "relu", session.output, session.dataset)
+    W = [w.copy() for w in session.net.W]
+    b = [bias.copy() for bias in session.net.b]
+    W[0][:, 1], b[0][1] = 0.0, -1.0  # neuron 2 of layer 1: always below 0, so a ReLU gives 0
+    view.net.set_weights(W, b)
+    plot = HiddenSpace()
+    plot.show(view, session.dataset, 1, 0, 1)
+    assert plot.flat == (None, 0.0)
 
 
 # ------------------------------------------------------------------ the hidden-space screen

@@ -110,6 +110,7 @@ class HiddenSpace(Widget):
         self._ranges = ((0.0, 1.0), (0.0, 1.0))
         self._legend: list[tuple[str, Style]] = []  # (text, style) pieces
         self._rows: list[Strip] | None = None
+        self.flat: tuple[float | None, ...] = (None, None)  # the x (y) neuron's value if the same for every training point
 
     def show_message(self, message: str) -> None:
         """Show one line of text instead of the plot."""
@@ -133,6 +134,8 @@ class HiddenSpace(Widget):
         net = view.net
         activation = None if layer == 0 else (net.output.name if layer == len(net.sizes) - 1 else net.hidden.name)
         self._ranges = (axis_range(self._points[:, 0], activation), axis_range(self._points[:, 1], activation))
+        with np.errstate(invalid="ignore"):
+            self.flat = tuple(float(p[0]) if len(p) and np.ptp(p) == 0 else None for p in self._points.T)
         self._set_point_styles(data, pick)
         self._rows = None
         self.refresh()
@@ -274,7 +277,10 @@ class HiddenSpaceScreen(Screen[None]):
         i, j = self.neurons
         self.plot.show(app.view, data, self.shown_layer, i, j)
         self.plot.border_title = self.title_text(sizes, data.feature_labels)
-        self.plot.border_subtitle = self._state_text()
+        relu = app.view.net.hidden.name == "relu" and 0 < self.shown_layer < len(sizes) - 1
+        flat = [f"{axis}: {'a dead ReLU, 0' if relu and value == 0 else 'the same'} for every training point"
+                for axis, value in zip("xy", self.plot.flat) if value is not None]
+        self.plot.border_subtitle = " · ".join([*flat, self._state_text()])
 
     @staticmethod
     def plottable_layers(sizes) -> list[int]:
