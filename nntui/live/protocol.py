@@ -46,6 +46,9 @@ class Update:
     generation: int  # bumped whenever the trainer is replaced or rewound
     stopped: str | None  # why a stop rule paused training, or None
     periodic: bool = False  # sent on the clock while training; else in answer to a command or a change of state
+    # ∂L/∂W per layer over the whole training set at the end of epoch ``snapshot.epoch`` (the
+    # gradient behind the epoch's ``grad_norms``), for the layer statistics; None after a rewind.
+    grads: tuple[np.ndarray, ...] | None = None
 
     @property
     def state(self) -> RunState:

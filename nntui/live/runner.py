@@ -166,13 +166,20 @@ class Runner:
         self.generation = generation
         self._speed_mark = (time.perf_counter(), trainer.epoch)
         self._epochs_per_second = 0.0
+        self._grads = self._weight_gradients()
 
     def _epoch_done(self, stats: EpochStats) -> None:
         """An epoch ended, however it was trained: record it, and check the stop rules."""
         self.history.record(self.trainer.checkpoint())
         self._new_epochs.append(stats)
+        self._grads = self._weight_gradients()
         if self.stop_rule is not None:
             self.stopped = self.stop_rule.check(stats)
+
+    def _weight_gradients(self) -> tuple[np.ndarray, ...]:
+        """Copies of ∂L/∂W over the whole training set at the epoch just evaluated: what
+        ``Trainer.evaluate`` leaves in ``net.dW`` (for its ``grad_norms``)."""
+        return tuple(dW.copy() for dW in self.trainer.net.dW)
 
     def _batch(self) -> EpochStats | None:
         """Train one mini-batch; the epoch's stats if it ended one."""
@@ -280,6 +287,7 @@ class Runner:
             self.history.drop_after(epoch)
             self.stopped = None
             self._new_epochs = [checkpoint.stats]  # the log goes on from this epoch
+            self._grads = None  # not recorded: the next epoch's come with its end
             if self.stop_rule is not None:
                 self.stop_rule.restart(checkpoint.stats)
         self.generation = self.generation + 1 if generation is None else generation  # even if nothing was recorded
@@ -317,5 +325,6 @@ class Runner:
                 self.generation,
                 self.stopped,
                 periodic,
+                self._grads,
             )
         )

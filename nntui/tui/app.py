@@ -18,7 +18,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -35,7 +35,9 @@ from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
+from nntui.tui.hidden_space import HiddenSpaceScreen
 from nntui.tui.images import ImageData
+from nntui.tui.layer_stats import LayerStatsScreen
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.key_bar import KeyBar
@@ -108,6 +110,8 @@ class NNTuiApp(App):
         Binding("o", "cycle('optimizer')", "Next optimizer", show=False),
         Binding("l", "toggle_log", "Log loss", show=False),
         Binding("v", "toggle_discretize", "Discretize", show=False),
+        Binding("h", "hidden_space", "Hidden space", show=False),
+        Binding("y", "layer_stats", "Layer statistics", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
         Binding("x", "export", "Export metrics and screenshot", show=False),
@@ -118,6 +122,7 @@ class NNTuiApp(App):
     show_test: reactive[bool] = reactive(True)
     probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
     view_epoch: reactive[int | None] = reactive(None)  # rewinding: the past epoch shown; None: live
+    frame: var[int] = var(0)  # counts the frames drawn: screens in front of the panels follow it
 
     def __init__(self, session: Session, weights: Weights | None = None) -> None:
         super().__init__()
@@ -479,6 +484,7 @@ class NNTuiApp(App):
         if self.images is not None:
             output = len(self.view.net.W) == 1 and data.n_classes == self.view.net.sizes[-1]
             self.weights.set_weights(self.view.net.W[0], self.images.shape, data.class_names if output else ())
+        self.frame += 1
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
@@ -809,6 +815,23 @@ class NNTuiApp(App):
             self.notify(f"could not write: {e}", severity="error")
         else:
             self.notify(done)
+
+    def action_hidden_space(self) -> None:
+        """The training points and a grid of the input plane, as two neurons of a layer see them."""
+        self._show_panel(HiddenSpaceScreen)
+
+    def action_layer_stats(self) -> None:
+        """Per-layer histograms of weights, activations and gradients; dead and saturated units."""
+        self._show_panel(LayerStatsScreen)
+
+    def _show_panel(self, kind: type[Screen]) -> None:
+        """Open a panel screen, in place of the other one if that is open."""
+        if isinstance(self.screen, kind):
+            return
+        if isinstance(self.screen, (HiddenSpaceScreen, LayerStatsScreen)):
+            self.switch_screen(kind())
+        else:
+            self.push_screen(kind())
 
     def action_help(self) -> None:
         """Open the help screen."""
