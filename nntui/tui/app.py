@@ -22,15 +22,16 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from nntui.datasets import DATASETS
+from nntui.datasets import DATASETS, Dataset
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
 from nntui.engine.inspect import check_gradients, layer_indices, trace_params
-from nntui.export import write_metrics
+from nntui.export import test_data_path, write_data, write_metrics
 from nntui.files import atomic_write
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.live.protocol import EpochView, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
 from nntui.settings import Settings, merge, next_learning_rate
+from nntui.tui.colors import CLASS_COLOR_NAMES
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
@@ -104,8 +105,12 @@ class NNTuiApp(App):
         Binding("less_than_sign", "speed(-1)", "Slower", key_display="<", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
-        Binding("x", "export", "Export metrics and screenshot", show=False),
+        Binding("x", "export", "Export metrics, screenshot and data points", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
+        # Points by hand, with the probe: 0–9 add a point of that class at its cross.
+        *(Binding(str(k), f"add_point({k})", f"Add {'an' if colour[0] in 'aeiou' else 'a'} {colour} point at the probe",
+                  show=False) for k, colour in enumerate(CLASS_COLOR_NAMES)),
+        Binding("delete,backspace", "remove_point", "Remove the point nearest the probe", key_display="Del", show=False),
     ]
 
     state: reactive[str] = reactive("paused")  # running | paused | diverged | failed
@@ -136,6 +141,7 @@ class NNTuiApp(App):
         self._frame_timer = None
         self._draw_pending = False  # a frame asked for after the next refresh
         self._sample = -1  # the training sample the inspector showed last
+        self._edited_epoch: int | None = None  # the epoch the points were last edited at (rewinding stops there)
         # The panels, kept at hand: updates may still arrive while the app shuts down.
         self.diagram = NetworkDiagram(id="diagram")
         self.plot = LossPlot(id="plot")
@@ -281,6 +287,7 @@ class NNTuiApp(App):
         self.selected = self.diagram.selected = None
         self.probe = None
         self.view_epoch = None
+        self._edited_epoch = None
         self._configure_panels()
         self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation)
         self.notify(note, timeout=3)
@@ -484,9 +491,13 @@ class NNTuiApp(App):
         """Show an earlier (delta < 0) or later recorded epoch; training pauses."""
         if self.latest is None:
             return
+        shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        if delta < 0 and self._edited_epoch is not None and shown <= self._edited_epoch:
+            self.notify(f"The points were edited at epoch {self._edited_epoch}: rewinding goes back to there, "
+                        "not to the data before.", severity="warning")
+            return
         if self.state == "running":
             self.live.pause()
-        shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
         self.live.request("view", shown, delta)
 
     def _show_view(self, view: EpochView) -> None:
@@ -567,6 +578,8 @@ class NNTuiApp(App):
         if self.probe is None:
             xmin, xmax, ymin, ymax = data.bounds
             self.probe = ((xmin + xmax) / 2, (ymin + ymax) / 2)
+            self.notify("probe: arrows or a click move it, Enter inspects it; 0–9 add a point there, "
+                        "Delete removes the nearest", timeout=4)
         else:
             self.probe = None
 
@@ -612,6 +625,80 @@ class NNTuiApp(App):
             label = data.class_names[int(self.view.predict(data.inputs(point))[0])]
             said = f"class {label} (output {', '.join(f'{v:+.2f}' for v in output[:4])})"
         self.heatmap.border_subtitle = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}) → {said}"
+
+    # ------------------------------------------------------------------ points by hand
+    def action_add_point(self, k: int) -> None:
+        """Add a training point at the probe: key k one of class k in the legend's order, 0 first
+        (two classes: 0 is −1, orange, and 1 is +1, blue); on regression data 0 adds a point with
+        the lowest target of the training points, 1 with the highest."""
+        data = self._editable()
+        if data is None:
+            return
+        if data.task == "regression":
+            if k > 1:
+                self.notify("On regression data 0 adds a point with the lowest target, 1 with the highest.",
+                            severity="warning")
+                return
+            label = float(data.y_train.min() if k == 0 else data.y_train.max())
+        elif k >= data.n_classes:
+            self.notify(f"This data has {data.n_classes} classes: keys 0 to {data.n_classes - 1} add them.",
+                        severity="warning")
+            return
+        else:
+            label = k
+        edited = data.with_point(self.probe, label)
+        self._edit_data(edited, f"added {self._point_text(data, label)} at {self._xy(self.probe)}: "
+                                f"{edited.n_train} training points")
+
+    def action_remove_point(self) -> None:
+        """Remove the point nearest the probe: a training point, or a test point while they are shown (t)."""
+        data = self._editable()
+        if data is None:
+            return
+        test, i = data.nearest(self.probe, test=self.show_test)
+        part, points, labels = ("test", data.points_test, data.y_test) if test else ("training", data.points_train, data.y_train)
+        if len(points) <= 1:
+            self.notify(f"That is the last {part} point: it stays.", severity="warning")
+            return
+        edited = data.without_point(i, test)
+        self._edit_data(edited, f"removed the {part} point, {self._point_text(data, labels[i])}, at "
+                                f"{self._xy(points[i])}: {len(points) - 1} {part} points")
+
+    def _editable(self) -> Dataset | None:
+        """The data, if points can be added or removed now (2-D data, the probe shown); else say why."""
+        data = self.session.dataset
+        if not data.is_2d:
+            self.notify("Points can be added and removed on 2-D data only.", severity="warning")
+            return None
+        if self.probe is None:
+            self.notify("Press c for the probe first: points are added and removed where its cross is.",
+                        severity="warning")
+            return None
+        return data
+
+    @staticmethod
+    def _point_text(data: Dataset, label) -> str:
+        """'a class +1 point (blue)', or 'a point with target +0.84'."""
+        if data.task == "regression":
+            return f"a point with target {float(label):+.3g}"
+        k = int(label)
+        return f"a class {data.class_names[k]} point ({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]})"
+
+    @staticmethod
+    def _xy(point) -> str:
+        return f"({point[0]:+.2f}, {point[1]:+.2f})"
+
+    def _edit_data(self, data: Dataset, note: str) -> None:
+        """Train on the edited points from the next mini-batch on: the epoch under way starts over on
+        them, its figures are computed afresh, and rewinding stops at this epoch."""
+        if self.latest is not None:
+            self._edited_epoch = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        self._continue_from_view()
+        self.session.dataset = self.view.dataset = data
+        self.session.trainer.set_data(data.x_train, data.y_train, data.x_test, data.y_test)
+        self.live.set_data(data.x_train, data.y_train, data.x_test, data.y_test)
+        self._configure_panels()
+        self.notify(note)
 
     def action_toggle_discretize(self) -> None:
         """Show only the decision on the heatmap (each point's class), or the output's shades again."""
@@ -743,15 +830,25 @@ class NNTuiApp(App):
         self.push_screen(PathDialog("Load a model", "", must_exist=True, suffixes=(".npz",)), load)
 
     def action_export(self) -> None:
-        """Export the metrics history (.csv or .jsonl), then a screenshot (.svg)."""
+        """Export the metrics history (.csv or .jsonl), then a screenshot (.svg), then 2-D data's points (.csv)."""
         if self.latest is None:
             return
         history = list(self.live.log.iter_stats())
         screenshot = self.export_screenshot()
+        data = self.session.dataset
 
         def save_svg(path: str | None) -> None:
             if path:
                 self._try(lambda: atomic_write(path, lambda f: f.write(screenshot.encode("utf-8"))), f"saved {path}")
+            if data.is_2d:  # the points as they are now (some maybe added or removed by hand)
+                self.push_screen(PathDialog("Save the data points as", "nntui-data.csv", suffixes=(".csv",)), save_data)
+
+        def save_data(path: str | None) -> None:
+            if path:
+                test = test_data_path(path)
+                self._try(lambda: write_data(path, data),
+                          f"saved the training points to {path}, the test points to {test}: "
+                          f"nntui --dataset {path} --test-data {test} loads them")
 
         def save_metrics(path: str | None) -> None:
             if path:
