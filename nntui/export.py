@@ -70,7 +70,7 @@ def write_metrics(path: str, history: Iterable[EpochStats]) -> None:
     atomic_write(path, lambda f: f.write(body.encode("utf-8")))
 
 
-def test_data_path(path: str) -> str:
+def data_test_path(path: str) -> str:
     """Where ``write_data`` puts the test points of ``path``: data.csv → data-test.csv."""
     p = Path(path)
     return str(p.with_name(f"{p.stem}-test{p.suffix}"))
@@ -78,14 +78,14 @@ def test_data_path(path: str) -> str:
 
 def write_data(path: str, data: Dataset) -> str:
     """Write a 2-D dataset's training points to ``path`` and its test points beside it
-    (``test_data_path``), each a CSV of x1,x2,label, atomically; returns the test file's path.
+    (``data_test_path``), each a CSV of x1,x2,label, atomically; returns the test file's path.
 
     ``nntui --dataset path --test-data TEST`` loads them back as the same split (one file
     would be split afresh).  Labels are the class names (a regression target: the number);
     coordinates are written in full, so they read back exactly."""
     if data.points_train is None or data.points_test is None:
         raise ValueError(f"{data.name} is not 2-D data: only 2-D points are exported")
-    test_path = test_data_path(path)
+    test_path = data_test_path(path)
     names = data.input_names or ("x1", "x2")
     how = f"load both with: nntui --dataset {Path(path).name} --test-data {Path(test_path).name}"
     for file, points, labels, what in ((path, data.points_train, data.y_train, "training"),

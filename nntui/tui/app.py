@@ -25,7 +25,7 @@ from textual.widgets import Footer, Static
 from nntui.datasets import DATASETS, Dataset
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
 from nntui.engine.inspect import check_gradients, layer_indices, trace_params
-from nntui.export import test_data_path, write_data, write_metrics
+from nntui.export import data_test_path, write_data, write_metrics
 from nntui.files import atomic_write
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.live.protocol import EpochView, TraceReply, Update
@@ -845,7 +845,7 @@ class NNTuiApp(App):
 
         def save_data(path: str | None) -> None:
             if path:
-                test = test_data_path(path)
+                test = data_test_path(path)
                 self._try(lambda: write_data(path, data),
                           f"saved the training points to {path}, the test points to {test}: "
                           f"nntui --dataset {path} --test-data {test} loads them")
