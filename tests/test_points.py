@@ -154,7 +154,7 @@ async def test_a_digit_adds_a_point_of_that_class_at_the_probe_and_the_next_epoc
         data = app.session.dataset
         assert data.n_train == 251 and data.y_train[-1] == 0 and tuple(data.points_train[-1]) == OUTLIER
         assert len(app.heatmap._train[0]) == 251 and app.view.dataset is data
-        assert notes(app)[-1] == "added a class -1 point (orange) at (+2.00, +2.00): 251 training points"
+        assert notes(app)[-1] == "added a class -1 point (orange ●) at (+2.00, +2.00): 251 training points"
         await wait_for(pilot, lambda: app.latest.n_batches == 26)
         await pilot.press("2")  # gauss has two classes
         assert app.session.dataset.n_train == 251 and "keys 0 to 1" in notes(app)[-1]

@@ -34,7 +34,7 @@ from nntui.settings import Settings, merge, next_learning_rate
 from nntui.tui.colors import CLASS_COLOR_NAMES
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
-from nntui.tui.heatmap import Heatmap
+from nntui.tui.heatmap import TRAIN_GLYPHS, Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
@@ -288,6 +288,7 @@ class NNTuiApp(App):
         self.probe = None
         self.view_epoch = None
         self._edited_epoch = None
+        self._titles.clear()  # traces still on their way are of the old network
         self._configure_panels()
         self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation)
         self.notify(note, timeout=3)
@@ -379,7 +380,9 @@ class NNTuiApp(App):
         """A trace for the inspector, a recorded epoch to show, or the training process's end."""
         what = message.message
         if isinstance(what, TraceReply):
-            self._show_trace(what.trace, self._titles.pop(what.request, "training step"))
+            title = self._titles.pop(what.request, None)
+            if title is not None:  # else asked of a network since replaced (r, n, d, …): not this one's
+                self._show_trace(what.trace, title)
         elif isinstance(what, EpochView):
             self._show_view(what)
         elif isinstance(what, ChildExited):
@@ -678,11 +681,12 @@ class NNTuiApp(App):
 
     @staticmethod
     def _point_text(data: Dataset, label) -> str:
-        """'a class +1 point (blue)', or 'a point with target +0.84'."""
+        """'a class +1 point (blue ■)' (its colour, and its shape without colour), or 'a point with target +0.84'."""
         if data.task == "regression":
             return f"a point with target {float(label):+.3g}"
         k = int(label)
-        return f"a class {data.class_names[k]} point ({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]})"
+        return (f"a class {data.class_names[k]} point "
+                f"({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]} {TRAIN_GLYPHS[k % len(TRAIN_GLYPHS)]})")
 
     @staticmethod
     def _xy(point) -> str:
