@@ -105,7 +105,7 @@ def test_the_runner_trains_on_the_new_points_and_its_history_starts_again_at_the
         edited = data.with_point(OUTLIER, 0)
         run.send("set_data", edited.x_train, edited.y_train, edited.x_test, edited.y_test)
         update = run.inbox.wait(lambda u: u.n_batches == 26)
-        assert update.snapshot.epoch == 2 and update.epochs[0, 0] == 2
+        assert update.snapshot.epoch == 2 and update.epochs[0, 0] == 2 and update.generation == 1
         # The log's epoch 2 is the figures over the new points, in place of the old ones.
         assert len(run.log) == 3 and run.log.last().train_loss == update.snapshot.stats.train_loss != before
         assert run.runner.history.epochs() == [2]  # no checkpoint of the old points is left to restore
@@ -224,7 +224,8 @@ async def test_rewinding_stops_at_the_epoch_the_points_were_edited_at():
         await pilot.press("left_curly_bracket")  # ten back: as far as the edit
         await wait_for(pilot, lambda: app.view_epoch == 2)
         await pilot.press("left_square_bracket")
-        assert app.view_epoch == 2 and "edited at epoch 2" in notes(app)[-1]
+        await wait_for(pilot, lambda: "Rewinding goes back to epoch 2, where the points were edited" in notes(app)[-1])
+        assert app.view_epoch == 2
         # The view shows the run after the edit: the points are the edited ones.
         assert app.session.dataset.n_train == 251
         # Adding a point while rewound continues from there (epoch 3 and 4 dropped).
@@ -232,7 +233,11 @@ async def test_rewinding_stops_at_the_epoch_the_points_were_edited_at():
         await wait_for(pilot, lambda: app.view_epoch == 3)
         await pilot.press("0")
         await wait_for(pilot, lambda: epoch(app) == 3 and app.latest.generation == app.generation)
-        assert app.view_epoch is None and app._edited_epoch == 3 and app.session.dataset.n_train == 252
+        assert app.view_epoch is None and app.session.dataset.n_train == 252
+        assert app.latest.n_batches == 26 and app.latest.snapshot.stats.epoch == 3
+        await pilot.press("left_square_bracket")  # the edit at epoch 3 is as far back as it goes now
+        await wait_for(pilot, lambda: "back to epoch 3" in notes(app)[-1])
+        assert app.view_epoch is None
 
 
 async def test_x_exports_the_edited_points_and_they_load_back(tmp_path):

@@ -200,9 +200,10 @@ class LiveTraining:
         self.send("rewind", epoch, generation)
 
     def set_data(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None = None,
-                 y_test: np.ndarray | None = None) -> None:
-        """Train on these samples from the next mini-batch on (``Runner.set_data``)."""
-        self.send("set_data", x_train, y_train, x_test, y_test)
+                 y_test: np.ndarray | None = None, generation: int | None = None) -> None:
+        """Train on these samples from the next mini-batch on (``Runner.set_data``; its updates
+        carry ``generation``)."""
+        self.send("set_data", x_train, y_train, x_test, y_test, generation)
 
     def replace(self, trainer: Trainer, stop: StopRule | None = None, running: bool | None = None,
                 generation: int | None = None) -> None:

@@ -119,11 +119,12 @@ class Runner:
         self.command(lambda: self._rewind(epoch, generation))
 
     def set_data(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None,
-                 y_test: np.ndarray | None) -> None:
+                 y_test: np.ndarray | None, generation: int | None = None) -> None:
         """Train on these samples from the next mini-batch on (points added or removed by hand):
         see ``Trainer.set_data``.  The rewind history starts again here: a checkpoint of the
-        old data is never restored onto the new."""
-        self.command(lambda: self._set_data(x_train, y_train, x_test, y_test))
+        old data is never restored onto the new.  The updates carry ``generation`` (default: the
+        last one plus 1), as after a rewind."""
+        self.command(lambda: self._set_data(x_train, y_train, x_test, y_test, generation))
 
     def stop(self) -> None:
         """Ask the loop to finish; returns at once (see ``finished``)."""
@@ -290,7 +291,7 @@ class Runner:
         self._publish_now()
 
     def _set_data(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None,
-                  y_test: np.ndarray | None) -> None:
+                  y_test: np.ndarray | None, generation: int | None) -> None:
         self._finish_phases()
         trainer = self.trainer
         trainer.set_data(x_train, y_train, x_test, y_test)
@@ -300,6 +301,7 @@ class Runner:
         self._new_epochs = [s for s in self._new_epochs if s.epoch < trainer.epoch] + [trainer.stats]
         if self.stop_rule is not None:
             self.stop_rule.restart(trainer.stats)
+        self.generation = self.generation + 1 if generation is None else generation
         self._publish_now()
 
     def _replace(self, trainer: Trainer, stop: StopRule | None, running: bool | None, generation: int | None) -> None:

@@ -141,7 +141,8 @@ class NNTuiApp(App):
         self._frame_timer = None
         self._draw_pending = False  # a frame asked for after the next refresh
         self._sample = -1  # the training sample the inspector showed last
-        self._edited_epoch: int | None = None  # the epoch the points were last edited at (rewinding stops there)
+        self._points_edited = False  # points were added or removed: rewinding stops at the last edit
+        self._rewinding_from: int | None = None  # the epoch shown when [ or { asked for an earlier one
         # The panels, kept at hand: updates may still arrive while the app shuts down.
         self.diagram = NetworkDiagram(id="diagram")
         self.plot = LossPlot(id="plot")
@@ -287,7 +288,7 @@ class NNTuiApp(App):
         self.selected = self.diagram.selected = None
         self.probe = None
         self.view_epoch = None
-        self._edited_epoch = None
+        self._points_edited = False
         self._titles.clear()  # traces still on their way are of the old network
         self._configure_panels()
         self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation)
@@ -494,19 +495,20 @@ class NNTuiApp(App):
         """Show an earlier (delta < 0) or later recorded epoch; training pauses."""
         if self.latest is None:
             return
-        shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
-        if delta < 0 and self._edited_epoch is not None and shown <= self._edited_epoch:
-            self.notify(f"The points were edited at epoch {self._edited_epoch}: rewinding goes back to there, "
-                        "not to the data before.", severity="warning")
-            return
         if self.state == "running":
             self.live.pause()
+        shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        self._rewinding_from = shown if delta < 0 else None
         self.live.request("view", shown, delta)
 
     def _show_view(self, view: EpochView) -> None:
         """The training process sent the recorded epoch asked for: show it (or live, if it is the latest)."""
         if view.generation != self.generation or self.latest is None:
             return
+        back_from, self._rewinding_from = self._rewinding_from, None
+        if self._points_edited and back_from is not None and view.epoch is not None and view.epoch >= back_from:
+            self.notify(f"Rewinding goes back to epoch {view.epoch}, where the points were edited: "
+                        "the epochs before trained on other points.", severity="warning")
         if view.epoch is None or view.epoch >= self.latest.snapshot.epoch:
             self.view_epoch = None
             return
@@ -695,12 +697,12 @@ class NNTuiApp(App):
     def _edit_data(self, data: Dataset, note: str) -> None:
         """Train on the edited points from the next mini-batch on: the epoch under way starts over on
         them, its figures are computed afresh, and rewinding stops at this epoch."""
-        if self.latest is not None:
-            self._edited_epoch = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
         self._continue_from_view()
         self.session.dataset = self.view.dataset = data
         self.session.trainer.set_data(data.x_train, data.y_train, data.x_test, data.y_test)
-        self.live.set_data(data.x_train, data.y_train, data.x_test, data.y_test)
+        self.generation += 1  # what was sent before the edit (figures, recorded epochs) is of the old points
+        self.live.set_data(data.x_train, data.y_train, data.x_test, data.y_test, self.generation)
+        self._points_edited = True
         self._configure_panels()
         self.notify(note)
 
