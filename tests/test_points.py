@@ -7,6 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
+from textual.widgets import Input
 
 from nntui.datasets import make_dataset
 from nntui.export import data_test_path, write_data
@@ -15,6 +16,7 @@ from nntui.session import build_session
 from nntui.settings import merge
 from nntui.tui.heatmap import TRAIN_GLYPHS
 from nntui.tui.path_dialog import PathDialog
+from nntui.tui.settings_form import SettingsForm
 from test_runner import InThread
 from test_tui_app import epoch, make_app, wait_for
 from test_tui_dialogs import type_path
@@ -301,3 +303,33 @@ def test_every_point_key_has_its_own_palette_entry():
     titles = [binding.description for binding in app.BINDINGS if binding.action.startswith(("add_point", "remove_point"))]
     assert len(titles) == 11 and len(set(titles)) == 11
     assert "Add an orange point at the probe" in titles and "Add a blue point at the probe" in titles
+
+
+async def test_the_edited_points_stay_through_changes_that_do_not_make_new_data():
+    app = make_app(**GAUSS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await pilot.press("c")
+        app.probe = OUTLIER
+        await pilot.press("0")
+        for key, generation in (("r", 2), ("a", 3), ("o", 4)):  # reset, next activation, next optimizer
+            await pilot.press(key)
+            await wait_for(pilot, lambda g=generation: app.latest.generation == g)
+            assert app.session.dataset.n_train == 251 and app.latest.n_batches == 26, key
+        await pilot.press("e")  # the settings form: other layers keep the points
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsForm))
+        app.screen.query_one("#layers", Input).value = "4"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.latest.generation == 5)
+        assert app.session.net.sizes == (2, 4, 1) and app.session.dataset.n_train == 251
+        await pilot.press("e")  # … another sample count makes new data
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsForm))
+        app.screen.query_one("#samples", Input).value = "300"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.latest.generation == 6)
+        assert app.session.dataset.n_train == 150
+        await pilot.press("d")  # so does the next dataset
+        await wait_for(pilot, lambda: app.latest.generation == 7)
+        assert app.settings.dataset == "spiral" and app.session.dataset.n_train == 150

@@ -112,12 +112,12 @@ class Dataset:
         xmin, xmax, ymin, ymax = self.bounds
         scale = np.array([xmax - xmin, ymax - ymin])
         target = np.asarray(point, dtype=np.float64) / scale
-        train = (((self.points_train / scale - target) ** 2).sum(axis=1))
-        i = int(np.argmin(train)) if len(train) else -1
+        d_train = ((self.points_train / scale - target) ** 2).sum(axis=1)
+        i = int(np.argmin(d_train))
         if test and len(self.points_test):
             d_test = ((self.points_test / scale - target) ** 2).sum(axis=1)
             j = int(np.argmin(d_test))
-            if i < 0 or d_test[j] < train[i]:
+            if d_test[j] < d_train[i]:
                 return True, j
         return False, i
 

@@ -55,6 +55,11 @@ MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
 N_DIGITS = 12  # test digits shown for the digits dataset
 SIGNAL_GRACE = 3.0  # seconds the app has to end after SIGTERM or SIGHUP
 
+# The options the data is made from (nntui.session.load_data): a change of any other keeps the
+# points as they are, those added or removed by hand included.
+DATA_OPTIONS = frozenset({"dataset", "samples", "noise", "train_fraction", "features", "standardize", "seed",
+                          "classes", "task", "test_data"})
+
 CYCLES = {
     "dataset": DATASETS,
     "activation": HIDDEN_ACTIVATIONS,
@@ -571,7 +576,8 @@ class NNTuiApp(App):
         current = getattr(self.settings, option)
         following = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._start_weights = None
-        self._rebuild(self.settings.replace(**{option: following}), f"{option}: {following} (weights reset)")
+        self._rebuild(self.settings.replace(**{option: following}), f"{option}: {following} (weights reset)",
+                      same_data=option not in DATA_OPTIONS)
 
     # ------------------------------------------------------------------ probe
     def action_toggle_probe(self) -> None:
@@ -629,7 +635,7 @@ class NNTuiApp(App):
         else:
             label = data.class_names[int(self.view.predict(data.inputs(point))[0])]
             said = f"class {label} (output {', '.join(f'{v:+.2f}' for v in output[:4])})"
-        self.heatmap.border_subtitle = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}) → {said}"
+        self.heatmap.border_subtitle = f"probe {self._xy(self.probe)} → {said}"
 
     # ------------------------------------------------------------------ points by hand
     def action_add_point(self, k: int) -> None:
@@ -692,6 +698,7 @@ class NNTuiApp(App):
 
     @staticmethod
     def _xy(point) -> str:
+        """A point of the plane as the screen says it: (+1.20, -0.40)."""
         return f"({point[0]:+.2f}, {point[1]:+.2f})"
 
     def _edit_data(self, data: Dataset, note: str) -> None:
@@ -742,7 +749,8 @@ class NNTuiApp(App):
                 return
             self._start_weights = None
             names = ", ".join(sorted(changes))
-            self._rebuild(self.settings.replace(**changes), f"changed {names}: the weights were reset")
+            self._rebuild(self.settings.replace(**changes), f"changed {names}: the weights were reset",
+                          same_data=not DATA_OPTIONS & changes.keys())
 
         self.push_screen(SettingsForm(self.settings, DATASETS), apply)
 
@@ -767,7 +775,7 @@ class NNTuiApp(App):
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
-        title = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}), labelled as its nearest training point"
+        title = f"probe {self._xy(self.probe)}, labelled as its nearest training point"
         self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
