@@ -639,9 +639,8 @@ class NNTuiApp(App):
 
     # ------------------------------------------------------------------ points by hand
     def action_add_point(self, k: int) -> None:
-        """Add a training point at the probe: key k one of class k in the legend's order, 0 first
-        (two classes: 0 is −1, orange, and 1 is +1, blue); on regression data 0 adds a point with
-        the lowest target of the training points, 1 with the highest."""
+        """Add a training point at the probe: of class k, the legend's k-th (regression: 0 the lowest target, 1 the highest)."""
+        # Two classes: 0 is −1 (orange), 1 is +1 (blue).  The targets are the training points'.
         data = self._editable()
         if data is None:
             return
