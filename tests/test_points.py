@@ -178,7 +178,9 @@ async def test_delete_removes_the_point_nearest_the_probe_train_or_test():
         app.probe = tuple(data.points_test[5])
         await pilot.press("delete")
         assert app.session.dataset.n_test == 249 and app.session.dataset.n_train == 250
-        assert "removed the test point" in notes(app)[-1] and "249 test points" in notes(app)[-1]
+        label = data.class_names[data.y_test[5]]
+        assert notes(app)[-1].startswith(f"removed a class {label} test point (")
+        assert notes(app)[-1].endswith(f"at {app._xy(data.points_test[5])}: 249 test points")
         await pilot.press("t")  # test points hidden: only training points are removed
         app.probe = tuple(data.points_test[7])
         await pilot.press("backspace")

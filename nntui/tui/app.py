@@ -34,7 +34,7 @@ from nntui.settings import Settings, merge, next_learning_rate
 from nntui.tui.colors import CLASS_COLOR_NAMES
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
-from nntui.tui.heatmap import TRAIN_GLYPHS, Heatmap
+from nntui.tui.heatmap import TEST_GLYPHS, TRAIN_GLYPHS, Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
@@ -671,8 +671,8 @@ class NNTuiApp(App):
             self.notify(f"That is the last {part} point: it stays.", severity="warning")
             return
         edited = data.without_point(i, test)
-        self._edit_data(edited, f"removed the {part} point, {self._point_text(data, labels[i])}, at "
-                                f"{self._xy(points[i])}: {len(points) - 1} {part} points")
+        self._edit_data(edited, f"removed {self._point_text(data, labels[i], part)} at {self._xy(points[i])}: "
+                                f"{len(points) - 1} {part} points")
 
     def _editable(self) -> Dataset | None:
         """The data, if points can be added or removed now (2-D data, the probe shown); else say why."""
@@ -687,13 +687,14 @@ class NNTuiApp(App):
         return data
 
     @staticmethod
-    def _point_text(data: Dataset, label) -> str:
-        """'a class +1 point (blue ■)' (its colour, and its shape without colour), or 'a point with target +0.84'."""
+    def _point_text(data: Dataset, label, part: str = "") -> str:
+        """'a class +1 test point (blue ■)' (its colour, and its shape without colour), or 'a point with target +0.84'."""
+        point = f"{part} point" if part else "point"
         if data.task == "regression":
-            return f"a point with target {float(label):+.3g}"
+            return f"a {point} with target {float(label):+.3g}"
         k = int(label)
-        return (f"a class {data.class_names[k]} point "
-                f"({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]} {TRAIN_GLYPHS[k % len(TRAIN_GLYPHS)]})")
+        glyphs = TEST_GLYPHS if part == "test" else TRAIN_GLYPHS
+        return f"a class {data.class_names[k]} {point} ({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]} {glyphs[k % len(glyphs)]})"
 
     @staticmethod
     def _xy(point) -> str:
