@@ -1,4 +1,4 @@
-"""Writing what a run produced: the per-epoch metrics as CSV or JSON lines."""
+"""Writing what a run produced: the per-epoch metrics as CSV or JSON lines, and a 2-D dataset's points as CSV."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from nntui.datasets import Dataset
 from nntui.engine import EpochStats
 from nntui.files import atomic_write
 
@@ -67,3 +68,34 @@ def write_metrics(path: str, log: Iterable[EpochStats]) -> None:
     body = text.lines(log)
     body = text.header() + body  # a CSV of no epochs still has its header
     atomic_write(path, lambda f: f.write(body.encode("utf-8")))
+
+
+def data_test_path(path: str) -> str:
+    """Where ``write_data`` puts the test points of ``path``: data.csv → data-test.csv."""
+    p = Path(path)
+    return str(p.with_name(f"{p.stem}-test{p.suffix}"))
+
+
+def write_data(path: str, data: Dataset) -> str:
+    """Write a 2-D dataset's training points to ``path`` and its test points beside it
+    (``data_test_path``), each a CSV of x1,x2,label, atomically; returns the test file's path.
+
+    ``nntui --dataset path --test-data TEST`` loads them back as the same split (one file
+    would be split afresh).  Labels are the class names (a regression target: the number);
+    coordinates are written in full, so they read back exactly."""
+    if data.points_train is None or data.points_test is None:
+        raise ValueError(f"{data.name} is not 2-D data: only 2-D points are exported")
+    test_path = data_test_path(path)
+    names = data.input_names or ("x1", "x2")
+    how = f"load both with: nntui --dataset {Path(path).name} --test-data {Path(test_path).name}"
+    for file, points, labels, what in ((path, data.points_train, data.y_train, "training"),
+                                       (test_path, data.points_test, data.y_test, "test")):
+        buf = io.StringIO()
+        buf.write(f"# nntui: the {len(points)} {what} points of {data.name}; {how}\n")
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([*names, "label"])
+        for (x1, x2), label in zip(points.tolist(), labels.tolist()):
+            writer.writerow([repr(x1), repr(x2), data.class_names[label] if data.class_names else repr(label)])
+        text = buf.getvalue()
+        atomic_write(file, lambda f, text=text: f.write(text.encode("utf-8")))
+    return test_path

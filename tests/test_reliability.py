@@ -630,7 +630,7 @@ def test_loading_a_model_never_writes_where_its_saved_settings_say(capsys, tmp_p
 FUZZ_KEYS = [
     "space", "s", "b", "p", "i", "c", "left_square_bracket", "right_square_bracket", "left_curly_bracket",
     "right_curly_bracket", "plus", "minus", "r", "n", "t", "d", "a", "o", "l", "e", "question_mark", "escape",
-    "enter", "up", "down", "left", "right", "tab", "end", "less_than_sign", "greater_than_sign",
+    "enter", "up", "down", "left", "right", "tab", "end", "less_than_sign", "greater_than_sign", "0", "1", "delete",
 ]
 NEVER = {"q", "ctrl+s", "ctrl+o", "x"}
 N_FUZZ_KEYS = 250

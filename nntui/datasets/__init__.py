@@ -82,6 +82,46 @@ class Dataset:
             x = (x - self.mean) / self.std
         return x
 
+    def with_point(self, point: Sequence[float], label: float) -> Dataset:
+        """This 2-D dataset with one more training point (x1, x2) labelled ``label`` (a class
+        index, or a regression target).  Its inputs are made as the others' were: the same
+        features, and the standardization statistics of the original training set."""
+        point = np.asarray(point, dtype=np.float64).reshape(1, 2)
+        x = self.inputs(point)  # raises DataError for data that is not 2-D
+        return dataclasses.replace(
+            self,
+            x_train=np.concatenate([self.x_train, x]),
+            y_train=np.concatenate([self.y_train, np.asarray([label], dtype=self.y_train.dtype)]),
+            points_train=np.concatenate([self.points_train, point]),
+        )
+
+    def without_point(self, index: int, test: bool = False) -> Dataset:
+        """This 2-D dataset without training point ``index`` (a test point with ``test``)."""
+        if not self.is_2d:
+            raise DataError(f"{self.name} is not a 2-D dataset, so it has no points to remove")
+        part = "test" if test else "train"
+        return dataclasses.replace(self, **{
+            f"{name}_{part}": np.delete(getattr(self, f"{name}_{part}"), index, axis=0)
+            for name in ("x", "y", "points")
+        })
+
+    def nearest(self, point: Sequence[float], test: bool = True) -> tuple[bool, int]:
+        """(is it a test point, its index) of the point nearest to (x1, x2), in units of the
+        plot's width and height (as it looks); among the training points only unless ``test``."""
+        if self.points_train is None or self.points_test is None:
+            raise DataError(f"{self.name} is not a 2-D dataset, so it has no points")
+        xmin, xmax, ymin, ymax = self.bounds
+        scale = np.array([xmax - xmin, ymax - ymin])
+        target = np.asarray(point, dtype=np.float64) / scale
+        d_train = ((self.points_train / scale - target) ** 2).sum(axis=1)
+        i = int(np.argmin(d_train))
+        if test and len(self.points_test):
+            d_test = ((self.points_test / scale - target) ** 2).sum(axis=1)
+            j = int(np.argmin(d_test))
+            if d_test[j] < d_train[i]:
+                return True, j
+        return False, i
+
     @property
     def n_inputs(self) -> int:
         """Number of network inputs (columns of x_train)."""

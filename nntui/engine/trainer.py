@@ -9,6 +9,7 @@ diverged.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -158,6 +159,19 @@ class Trainer:
         self.__init__(*args, **kwargs)
         self.restore(state["checkpoint"])
         self.diverged = state["diverged"]
+
+    def set_data(self, x_train: Array, y_train: Array, x_test: Array | None = None, y_test: Array | None = None) -> None:
+        """Train on these samples from now on (points added or removed by hand).
+
+        The weights, optimizer state, learning rate, step count and random generator go on as
+        they are; the epoch under way starts over on the new samples (its batches done so far
+        stay done), so the same edits at the same step give the same numbers.  The figures of
+        the current epoch are evaluated afresh, over the new samples."""
+        checkpoint = dataclasses.replace(self.checkpoint(), order=None, cursor=0)
+        (net, loss, optimizer, *_), kwargs = self._made_from
+        self.__init__(net, loss, optimizer, x_train, y_train, x_test, y_test, **kwargs)  # as __setstate__ does
+        self.restore(checkpoint)
+        self.stats = self.evaluate()
 
     # ---------------------------------------------------------------- learning rate
     @property

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 from nntui.engine import Trainer
 from nntui.files import discard_output
 from nntui.live.metrics import MetricsLog, MetricsWriter
@@ -201,6 +203,12 @@ class LiveTraining:
     def rewind(self, epoch: int, generation: int | None = None) -> None:
         """Continue training from a recorded epoch (its updates carry ``generation``)."""
         self.send("rewind", epoch, generation)
+
+    def set_data(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None = None,
+                 y_test: np.ndarray | None = None, generation: int | None = None) -> None:
+        """Train on these samples from the next mini-batch on (``Runner.set_data``; its updates
+        carry ``generation``)."""
+        self.send("set_data", x_train, y_train, x_test, y_test, generation)
 
     def replace(self, trainer: Trainer, stop: StopRule | None = None, running: bool | None = None,
                 generation: int | None = None, keep_lr: bool = False) -> None:

@@ -32,7 +32,7 @@ class Runner:
     # What a command may name (the training process runs nothing else it is sent).
     COMMANDS = frozenset({
         "pause", "resume", "toggle", "step_epoch", "step_batch", "phase", "inspect", "view",
-        "set_speed", "set_lr", "change_lr", "set_publish_interval", "replace", "rewind", "stop",
+        "set_speed", "set_lr", "change_lr", "set_publish_interval", "replace", "rewind", "stop", "set_data",
     })
 
     def __init__(
@@ -126,6 +126,14 @@ class Runner:
         """Continue from a recorded epoch: the later history is dropped."""
         self.command(lambda: self._rewind(epoch, generation))
 
+    def set_data(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None,
+                 y_test: np.ndarray | None, generation: int | None = None) -> None:
+        """Train on these samples from the next mini-batch on (points added or removed by hand):
+        see ``Trainer.set_data``.  The rewind history starts again here: a checkpoint of the
+        old data is never restored onto the new.  The updates carry ``generation`` (default: the
+        last one plus 1), as after a rewind."""
+        self.command(lambda: self._set_data(x_train, y_train, x_test, y_test, generation))
+
     def stop(self) -> None:
         """Ask the loop to finish; returns at once (see ``finished``)."""
         self._stop = True
@@ -158,7 +166,7 @@ class Runner:
         """Start a run on this trainer: a fresh history, the stop rules, epoch 0's figures."""
         self.trainer, self.stepper = trainer, None
         self.stop_rule, self.stopped = stop, None
-        self.history = History() if self.history_bytes is None else History(self.history_bytes)
+        self.history = self._new_history()
         self.history.record(trainer.checkpoint())
         self._new_epochs: list[EpochStats] = [trainer.stats]  # finished since the last update
         if stop is not None:
@@ -167,6 +175,9 @@ class Runner:
         self._speed_mark = (time.perf_counter(), trainer.epoch)
         self._epochs_per_second = 0.0
         self._grads = self._weight_gradients()
+
+    def _new_history(self) -> History:
+        return History() if self.history_bytes is None else History(self.history_bytes)
 
     def _epoch_done(self, stats: EpochStats) -> None:
         """An epoch ended, however it was trained: record it, and check the stop rules."""
@@ -291,6 +302,20 @@ class Runner:
             if self.stop_rule is not None:
                 self.stop_rule.restart(checkpoint.stats)
         self.generation = self.generation + 1 if generation is None else generation  # even if nothing was recorded
+        self._publish_now()
+
+    def _set_data(self, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None,
+                  y_test: np.ndarray | None, generation: int | None) -> None:
+        self._finish_phases()
+        trainer = self.trainer
+        trainer.set_data(x_train, y_train, x_test, y_test)
+        self.history = self._new_history()
+        self.history.record(trainer.checkpoint())
+        # The log takes this epoch's figures afresh, over the new samples.
+        self._new_epochs = [s for s in self._new_epochs if s.epoch < trainer.epoch] + [trainer.stats]
+        if self.stop_rule is not None:
+            self.stop_rule.restart(trainer.stats)
+        self.generation = self.generation + 1 if generation is None else generation
         self._publish_now()
 
     def _replace(self, trainer: Trainer, stop: StopRule | None, running: bool | None, generation: int | None,

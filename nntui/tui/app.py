@@ -22,18 +22,19 @@ from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from nntui.datasets import DATASETS
+from nntui.datasets import DATASETS, Dataset
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
 from nntui.engine.inspect import check_gradients, layer_indices, trace_params
-from nntui.export import write_metrics
+from nntui.export import data_test_path, write_data, write_metrics
 from nntui.files import atomic_write
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.live.protocol import EpochView, RunState, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
 from nntui.settings import Settings, merge
+from nntui.tui.colors import CLASS_COLOR_NAMES
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
-from nntui.tui.heatmap import Heatmap
+from nntui.tui.heatmap import TEST_GLYPHS, TRAIN_GLYPHS, Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.hidden_space import HiddenSpaceScreen
 from nntui.tui.images import ImageData
@@ -60,6 +61,11 @@ UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this sh
 MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
 N_DIGITS = 60  # test pictures offered to their panel for image data (it shows as many as fit)
 SIGNAL_GRACE = 3.0  # seconds the app has to end after SIGTERM or SIGHUP
+
+# The options the data is made from (nntui.session.load_data): a change of any other keeps the
+# points as they are, those added or removed by hand included.
+DATA_OPTIONS = frozenset({"dataset", "samples", "noise", "train_fraction", "features", "standardize", "seed",
+                          "classes", "task", "test_data"})
 
 CYCLES = {
     "dataset": DATASETS,
@@ -114,8 +120,12 @@ class NNTuiApp(App):
         Binding("y", "layer_stats", "Layer statistics", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
-        Binding("x", "export", "Export metrics and screenshot", show=False),
+        Binding("x", "export", "Export metrics, screenshot and data points", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
+        # Points by hand, with the probe: 0–9 add a point of that class at its cross.
+        *(Binding(str(k), f"add_point({k})", f"Add {'an' if colour[0] in 'aeiou' else 'a'} {colour} point at the probe",
+                  show=False) for k, colour in enumerate(CLASS_COLOR_NAMES)),
+        Binding("delete,backspace", "remove_point", "Remove the point nearest the probe", key_display="Del", show=False),
     ]
 
     state: reactive[RunState] = reactive(RunState.PAUSED)  # running | paused | diverged | failed
@@ -146,6 +156,8 @@ class NNTuiApp(App):
         self._frame_timer = None
         self._draw_pending = False  # a frame asked for after the next refresh
         self._sample = -1  # the training sample the inspector showed last
+        self._points_edited = False  # points were added or removed: rewinding stops at the last edit
+        self._rewinding_from: int | None = None  # the epoch shown when [ or { asked for an earlier one
         # The panels, kept at hand: updates may still arrive while the app shuts down.
         self.diagram = NetworkDiagram(id="diagram")
         self.plot = LossPlot(id="plot")
@@ -295,6 +307,8 @@ class NNTuiApp(App):
         self.selected = self.diagram.selected = self.weights.selected = None
         self.probe = None
         self.view_epoch = None
+        self._points_edited = False
+        self._titles.clear()  # traces still on their way are of the old network
         self._configure_panels()
         self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation, keep_lr=keep_lr)
         self.notify(note, timeout=3)
@@ -396,7 +410,9 @@ class NNTuiApp(App):
         """A trace for the inspector, a recorded epoch to show, or the training process's end."""
         what = message.message
         if isinstance(what, TraceReply):
-            self._show_trace(what.trace, self._titles.pop(what.request, "training step"))
+            title = self._titles.pop(what.request, None)
+            if title is not None:  # else asked of a network since replaced (r, n, d, …): not this one's
+                self._show_trace(what.trace, title)
         elif isinstance(what, EpochView):
             self._show_view(what)
         elif isinstance(what, ChildExited):
@@ -521,12 +537,17 @@ class NNTuiApp(App):
         if self.state == RunState.RUNNING:
             self.live.pause()
         shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        self._rewinding_from = shown if delta < 0 else None
         self.live.request("view", shown, delta)
 
     def _show_view(self, view: EpochView) -> None:
         """The training process sent the recorded epoch asked for: show it (or live, if it is the latest)."""
         if view.generation != self.generation or self.latest is None:
             return
+        back_from, self._rewinding_from = self._rewinding_from, None
+        if self._points_edited and back_from is not None and view.epoch is not None and view.epoch >= back_from:
+            self.notify(f"Rewinding goes back to epoch {view.epoch}, where the points were edited: "
+                        "the epochs before trained on other points.", severity="warning")
         if view.epoch is None or view.epoch >= self.latest.snapshot.epoch:
             self.view_epoch = None
             return
@@ -597,7 +618,8 @@ class NNTuiApp(App):
         current = getattr(self.settings, option)
         following = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._start_weights = None
-        self._rebuild(self.settings.replace(**{option: following}), f"{option}: {following} (weights reset)")
+        self._rebuild(self.settings.replace(**{option: following}), f"{option}: {following} (weights reset)",
+                      same_data=option not in DATA_OPTIONS)
 
     # ------------------------------------------------------------------ probe
     def action_toggle_probe(self) -> None:
@@ -609,6 +631,8 @@ class NNTuiApp(App):
         if self.probe is None:
             xmin, xmax, ymin, ymax = data.bounds
             self.probe = ((xmin + xmax) / 2, (ymin + ymax) / 2)
+            self.notify("probe: arrows or a click move it, Enter inspects it; 0–9 add a point there, "
+                        "Delete removes the nearest", timeout=4)
         else:
             self.probe = None
 
@@ -653,7 +677,83 @@ class NNTuiApp(App):
         else:
             label = data.class_names[int(self.view.predict(data.inputs(point))[0])]
             said = f"class {label} (output {', '.join(f'{v:+.2f}' for v in output[:4])})"
-        self.heatmap.border_subtitle = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}) → {said}"
+        self.heatmap.border_subtitle = f"probe {self._xy(self.probe)} → {said}"
+
+    # ------------------------------------------------------------------ points by hand
+    def action_add_point(self, k: int) -> None:
+        """Add a training point at the probe: of class k, the legend's k-th (regression: 0 the lowest target, 1 the highest)."""
+        # Two classes: 0 is −1 (orange), 1 is +1 (blue).  The targets are the training points'.
+        data = self._editable()
+        if data is None:
+            return
+        if data.task == "regression":
+            if k > 1:
+                self.notify("On regression data 0 adds a point with the lowest target, 1 with the highest.",
+                            severity="warning")
+                return
+            label = float(data.y_train.min() if k == 0 else data.y_train.max())
+        elif k >= data.n_classes:
+            self.notify(f"This data has {data.n_classes} classes: keys 0 to {data.n_classes - 1} add them.",
+                        severity="warning")
+            return
+        else:
+            label = k
+        edited = data.with_point(self.probe, label)
+        self._edit_data(edited, f"added {self._point_text(data, label)} at {self._xy(self.probe)}: "
+                                f"{edited.n_train} training points")
+
+    def action_remove_point(self) -> None:
+        """Remove the point nearest the probe: a training point, or a test point while they are shown (t)."""
+        data = self._editable()
+        if data is None:
+            return
+        test, i = data.nearest(self.probe, test=self.show_test)
+        part, points, labels = ("test", data.points_test, data.y_test) if test else ("training", data.points_train, data.y_train)
+        if len(points) <= 1:
+            self.notify(f"That is the last {part} point: it stays.", severity="warning")
+            return
+        edited = data.without_point(i, test)
+        self._edit_data(edited, f"removed {self._point_text(data, labels[i], part)} at {self._xy(points[i])}: "
+                                f"{len(points) - 1} {part} points")
+
+    def _editable(self) -> Dataset | None:
+        """The data, if points can be added or removed now (2-D data, the probe shown); else say why."""
+        data = self.session.dataset
+        if not data.is_2d:
+            self.notify("Points can be added and removed on 2-D data only.", severity="warning")
+            return None
+        if self.probe is None:
+            self.notify("Press c for the probe first: points are added and removed where its cross is.",
+                        severity="warning")
+            return None
+        return data
+
+    @staticmethod
+    def _point_text(data: Dataset, label, part: str = "") -> str:
+        """'a class +1 test point (blue ■)' (its colour, and its shape without colour), or 'a point with target +0.84'."""
+        point = f"{part} point" if part else "point"
+        if data.task == "regression":
+            return f"a {point} with target {float(label):+.3g}"
+        k = int(label)
+        glyphs = TEST_GLYPHS if part == "test" else TRAIN_GLYPHS
+        return f"a class {data.class_names[k]} {point} ({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]} {glyphs[k % len(glyphs)]})"
+
+    @staticmethod
+    def _xy(point) -> str:
+        """A point of the plane as the screen says it: (+1.20, -0.40)."""
+        return f"({point[0]:+.2f}, {point[1]:+.2f})"
+
+    def _edit_data(self, data: Dataset, note: str) -> None:
+        """Train on the edited points from the next mini-batch on: the epoch under way starts over on
+        them, its figures are computed afresh, and rewinding stops at this epoch."""
+        self._continue_from_view()
+        self.session.dataset = self.view.dataset = data
+        self.session.trainer.set_data(data.x_train, data.y_train, data.x_test, data.y_test)
+        self.generation += 1  # what was sent before the edit (figures, recorded epochs) is of the old points
+        self.live.set_data(data.x_train, data.y_train, data.x_test, data.y_test, self.generation)
+        self._points_edited = True
+        self._configure_panels()
+        self.notify(note)
 
     def action_toggle_discretize(self) -> None:
         """Show only the decision on the heatmap (each point's class), or the output's shades again."""
@@ -695,7 +795,7 @@ class NNTuiApp(App):
             self._start_weights = None
             names = ", ".join(sorted(changes))
             self._rebuild(self.settings.replace(**changes), f"changed {names}: the weights were reset",
-                          keep_lr="lr" not in changes)
+                          same_data=not DATA_OPTIONS & changes.keys(), keep_lr="lr" not in changes)
 
         self.push_screen(SettingsForm(self.settings, DATASETS), apply)
 
@@ -720,7 +820,7 @@ class NNTuiApp(App):
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
-        title = f"probe ({self.probe[0]:+.2f}, {self.probe[1]:+.2f}), labelled as its nearest training point"
+        title = f"probe {self._xy(self.probe)}, labelled as its nearest training point"
         self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
@@ -790,15 +890,25 @@ class NNTuiApp(App):
         self.push_screen(PathDialog("Load a model", "", must_exist=True, suffixes=(".npz",)), load)
 
     def action_export(self) -> None:
-        """Export the metrics log (.csv or .jsonl), then a screenshot (.svg)."""
+        """Export the metrics log (.csv or .jsonl), then a screenshot (.svg), then 2-D data's points (.csv)."""
         if self.latest is None:
             return
         log = list(self.live.log.iter_stats())
         screenshot = self.export_screenshot()
+        data = self.session.dataset
 
         def save_svg(path: str | None) -> None:
             if path:
                 self._try(lambda: atomic_write(path, lambda f: f.write(screenshot.encode("utf-8"))), f"saved {path}")
+            if data.is_2d:  # the points as they are now (some maybe added or removed by hand)
+                self.push_screen(PathDialog("Save the data points as", "nntui-data.csv", suffixes=(".csv",)), save_data)
+
+        def save_data(path: str | None) -> None:
+            if path:
+                test = data_test_path(path)
+                self._try(lambda: write_data(path, data),
+                          f"saved the training points to {path}, the test points to {test}: "
+                          f"nntui --dataset {path} --test-data {test} loads them")
 
         def save_metrics(path: str | None) -> None:
             if path:

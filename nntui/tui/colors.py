@@ -13,6 +13,7 @@ NEUTRAL = (232, 234, 235)  # #e8eaeb, the white in between
 # Class colours for multi-class data (class 0 and 1 keep Playground's orange and blue).
 CLASS_COLORS = [NEGATIVE, POSITIVE, (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
                 (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+CLASS_COLOR_NAMES = ("orange", "blue", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan")
 
 CHAR_RAMP = " .:-=+*#%@"  # for NO_COLOR terminals: low to high
 

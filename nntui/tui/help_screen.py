@@ -104,6 +104,7 @@ diverged or stopped (in red, with what to do about it), or which past epoch is s
 | `i` | the **inspector** for one training sample (the next one each time): per layer z, a = f(z), the loss and ∂L/∂a, the deltas δ walking backwards, ∂L/∂W, ∂L/∂b and the update the optimizer applies. `←`/`→` change the layer, which is highlighted on the diagram |
 | `g` | in the inspector: **gradient check** — backprop's ∂L/∂w beside the numerical (central difference) one, with their relative error |
 | `c` | the **probe**: a cross on the heatmap (arrows or a click move it) showing the point's prediction and every neuron's activation on the diagram; `enter` opens the inspector for that point (labelled like its nearest training point) |
+| `0`–`9`, `Delete` | with the probe: add a training point of class 0–9 (in the legend's order: two classes, `0` orange −1, `1` blue +1; regression: `0` the lowest target, `1` the highest) at its cross; `Delete` removes the point nearest it. Training goes on from the next mini-batch with the new points (an outlier shows **overfitting**: the boundary bends around it); rewinding stops at the edit |
 
 ## Going back in time
 
@@ -116,8 +117,9 @@ MB for a small network, however long the run.
 ## Files
 
 `ctrl+s` saves the model (weights and settings, `.npz`, the same file as `--save`),
-`ctrl+o` loads one, `x` exports the metrics (`.csv` or `.jsonl`) and then a screenshot
-(`.svg`). An existing file is never overwritten without asking.
+`ctrl+o` loads one, `x` exports the metrics (`.csv` or `.jsonl`), then a screenshot
+(`.svg`), then 2-D data's points (`.csv`: the training points, and the test points beside it
+in `…-test.csv`; `--dataset FILE.csv --test-data FILE-test.csv` loads them back). An existing file is never overwritten without asking.
 
 Close this help with `escape`, `?` or `q`.
 """
