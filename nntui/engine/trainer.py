@@ -46,6 +46,7 @@ class Snapshot:
     stats: EpochStats  # the latest epoch's figures
     lr: float
     diverged: str | None  # why training stopped, or None
+    off: tuple[tuple[int, int], ...] = ()  # neurons switched off by hand, (layer, index): see Trainer.switch_neuron
 
     def __setstate__(self, state: dict) -> None:
         """Unpickled (sent from the training process): read-only again, as made."""
@@ -68,6 +69,7 @@ class Checkpoint:
     lr: float  # the rate in use
     base_lr: float  # the rate the user set
     stats: EpochStats  # the figures of the last epoch finished
+    off: tuple[tuple[int, int], ...] = ()  # neurons switched off by hand
 
 
 def _read_only(a: Array) -> Array:
@@ -136,6 +138,10 @@ class Trainer:
         self._workspace = net.workspace(max(len(self._x_eval), self.batch_size))
         self._workspaces: dict[int, Workspace] = {}
 
+        # Neurons switched off by hand, (layer, index) with layer 0 the inputs: their outgoing
+        # weights are held at zero (``_held``: those weights' places in ``net.params``).
+        self.off: tuple[tuple[int, int], ...] = ()
+        self._held: Array | None = None
         self.epoch = 0  # completed epochs
         self.steps = 0  # completed mini-batch updates
         self.diverged: str | None = None
@@ -185,7 +191,9 @@ class Trainer:
         net.backward(fwd, delta, ws)  # fills net.grad with ∂L/∂W, ∂L/∂b
         if self.reg != "none":
             add_penalty_gradient(self._weight_grad, self._weights, self.reg, self.reg_rate)
+        self.hold_off()  # no gradient for the switched-off neurons' weights: the optimizer keeps no memory of them
         self.optimizer.step(net.params, net.grad, self.lr)
+        self.hold_off()  # … and they stay exactly zero, whatever the update rule
 
     def workspace(self, n: int) -> Workspace:
         """The arrays for passes over n samples (views of the shared workspace, kept per n)."""
@@ -194,6 +202,59 @@ class Trainer:
             big = self._workspace if n <= self._workspace.n else self.net.workspace(n)
             ws = self._workspaces[n] = big.rows(n)
         return ws
+
+    # ---------------------------------------------------------------- edits by hand
+    def set_parameter(self, layer: int, row: int | None, col: int, value: float) -> None:
+        """Set the weight W[layer][row, col], or with row None the bias b[layer][col], to value.
+
+        A weight out of a switched-off neuron stays zero.  The current epoch's figures are
+        evaluated afresh, so they show what the edit did."""
+        net = self.net
+        if not 0 <= layer < net.n_layers:
+            raise ValueError(f"no weight layer {layer}")
+        target = net.b[layer] if row is None else net.W[layer]
+        where = (col,) if row is None else (row, col)
+        if not all(0 <= i < n for i, n in zip(where, target.shape)):
+            raise ValueError(f"no parameter {where} in a layer of shape {target.shape}")
+        if not np.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        target[where] = value
+        self.hold_off()
+        self.stats = self.evaluate()
+
+    def switch_neuron(self, layer: int, index: int, on: bool) -> None:
+        """Switch neuron ``index`` of layer ``layer`` (0: the inputs) off, or on again.
+
+        While it is off its outgoing weights W[layer][index, :] are held at zero: set to zero
+        now, after every update, with no memory of them in the optimizer; switched on again,
+        they learn afresh from zero.  The current epoch's figures are evaluated afresh."""
+        net = self.net
+        if not (0 <= layer < net.n_layers and 0 <= index < net.sizes[layer]):
+            raise ValueError(f"no neuron {index} in layer {layer} with weights out")
+        off = set(self.off) - {(layer, index)} if on else set(self.off) | {(layer, index)}
+        self._hold(tuple(sorted(off)))
+        if self._held is not None:
+            self.optimizer.forget(self._held)
+        self.hold_off()
+        self.stats = self.evaluate()
+
+    def _hold(self, off: tuple[tuple[int, int], ...]) -> None:
+        """Hold these neurons' outgoing weights from now on (the places in ``params`` of W[l][i, :])."""
+        self.off = off
+        if not off:
+            self._held = None
+            return
+        starts = np.cumsum([0] + [w.size for w in self.net.W])
+        width = self.net.sizes
+        self._held = np.concatenate(
+            [starts[l] + i * width[l + 1] + np.arange(width[l + 1]) for l, i in off]
+        )
+
+    def hold_off(self) -> None:
+        """Zero the outgoing weights of the switched-off neurons and their gradient (around every update)."""
+        if self._held is not None:
+            self.net.params[self._held] = 0
+            self.net.grad[self._held] = 0
 
     # ---------------------------------------------------------------- batches and epochs
     @property
@@ -307,7 +368,7 @@ class Trainer:
         n_w = self.net.n_weights
         W = tuple(_read_only(p) for p in split_flat(params[:n_w], [w.shape for w in self.net.W]))
         b = tuple(_read_only(p) for p in split_flat(params[n_w:], [bb.shape for bb in self.net.b]))
-        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.diverged)
+        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.diverged, self.off)
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to continue exactly from here."""
@@ -324,6 +385,7 @@ class Trainer:
             self.lr,
             self.base_lr,
             self.stats,
+            self.off,
         )
 
     def restore(self, cp: Checkpoint) -> None:
@@ -339,6 +401,7 @@ class Trainer:
         else:
             self._x_epoch, self._t_epoch = self.x_train, self.t_train
         self.stats = cp.stats
+        self._hold(cp.off)
         self.diverged = None
         if not np.isfinite(self.net.params).all():
             self._diverge()
