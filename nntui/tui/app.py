@@ -32,7 +32,9 @@ from nntui.live.protocol import EpochView, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
 from nntui.settings import Settings, merge, next_learning_rate
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
+from nntui.tui.diagram_paint import neuron_name
 from nntui.tui.digits_view import DigitsView
+from nntui.tui.edit_dialog import EditDialog, neuron_parameters, with_values
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.images import ImageData
@@ -107,6 +109,8 @@ class NNTuiApp(App):
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
         Binding("x", "export", "Export metrics and screenshot", show=False),
+        Binding("w", "edit_weights", "Set a weight by hand", show=False),
+        Binding("z", "switch_neuron", "Switch a neuron off/on", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
     ]
 
@@ -210,7 +214,7 @@ class NNTuiApp(App):
             self.exit_notes.append(f"not saving {path}: the run diverged")
             return self.exit_notes[-1]
         try:
-            save_model(path, snap.W, snap.b, self.settings.model_settings())
+            save_model(path, snap.W, snap.b, self.settings.model_settings(), snap.off)
         except OSError as e:
             self.exit_notes.append(f"could not write {path}: {e.strerror or e}")
             self.notify(self.exit_notes[-1], severity="error")
@@ -448,9 +452,12 @@ class NNTuiApp(App):
             self.view.load_params(self._viewed.params)
         else:
             self.view.load(update.snapshot)
+        off = self._shown_off()
         diagram = self.diagram
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels,
-                            planes=self.view.neuron_planes if data.is_2d else None)
+                            planes=self.view.neuron_planes if data.is_2d else None, off=off)
+        if isinstance(self.screen, EditDialog):
+            self.screen.show_values(self.view.net.W, self.view.net.b, off)
         self._drawn = True
         self._show_probe()
         # While training, the plot follows the frames as long as its build is cheap, else it keeps
@@ -740,11 +747,12 @@ class NNTuiApp(App):
         W = [w.copy() for w in self.view.net.W]
         b = [bias.copy() for bias in self.view.net.b]
         settings = self.settings.model_settings()
+        off = self._shown_off()
         default = f"nntui-{Path(self.settings.dataset).stem}-epoch{epoch}.npz"
 
         def save(path: str | None) -> None:
             if path:
-                self._try(lambda: save_model(path, W, b, settings), f"saved the model of epoch {epoch} to {path}")
+                self._try(lambda: save_model(path, W, b, settings, off), f"saved the model of epoch {epoch} to {path}")
 
         self.push_screen(PathDialog("Save the model as", default, suffixes=(".npz",)), save)
 
@@ -791,6 +799,58 @@ class NNTuiApp(App):
             self.notify(f"could not write: {e}", severity="error")
         else:
             self.notify(done)
+
+    # ------------------------------------------------------------------ edits by hand
+    def _shown_off(self) -> tuple[tuple[int, int], ...]:
+        """The neurons switched off in the network shown (the rewound epoch's, or the latest)."""
+        if self.view_epoch is not None and self._viewed is not None:
+            return self._viewed.off
+        return () if self.latest is None else self.latest.snapshot.off
+
+    def _editable(self) -> tuple[int, int] | None:
+        """The selected neuron, if it can be edited by hand; else say why not and None."""
+        if self.latest is None:
+            return None
+        if self.selected is None:
+            self.notify("Select a neuron first: Tab and the arrows, or a click on the diagram.", severity="warning")
+            return None
+        if self.selected[0] == 0 and self.diagram.layout_info.bundle:
+            self.notify("Select a neuron of a hidden layer or the output: the image's pixels are too many to list.",
+                        severity="warning")
+            return None
+        return self.selected
+
+    def action_edit_weights(self) -> None:
+        """Set the selected neuron's bias or one of its weights by hand: the boundary follows at once."""
+        selected = self._editable()
+        if selected is None:
+            return
+        net, names = self.view.net, self.session.dataset.feature_labels
+        params = with_values(neuron_parameters(net.sizes, names, *selected), net.W, net.b, self._shown_off())
+        self._continue_from_view()  # an edit is made to the run: from a rewound epoch, it goes on from there
+        title = f"Set a weight of {neuron_name(net.sizes, names, *selected)} by hand"
+        self.push_screen(EditDialog(title, params))
+
+    def on_edit_dialog_edited(self, message: EditDialog.Edited) -> None:
+        """A value typed in the dialog: the training process sets it between two mini-batches."""
+        self.live.set_parameter(message.layer, message.row, message.col, message.value)
+
+    def action_switch_neuron(self) -> None:
+        """Switch the selected neuron off (its weights out held at zero, drawn grey) or on again."""
+        selected = self._editable()
+        if selected is None:
+            return
+        sizes, names = self.view.net.sizes, self.session.dataset.feature_labels
+        name = neuron_name(sizes, names, *selected)
+        if selected[0] == len(sizes) - 1:
+            self.notify(f"{name} has no weights out to hold at zero: switch off a hidden neuron or an input.",
+                        severity="warning")
+            return
+        on = selected in self._shown_off()
+        self._continue_from_view()
+        self.live.switch_neuron(*selected, on)
+        self.notify(f"{name} switched on: its weights out learn again from 0" if on
+                    else f"{name} switched off: its weights out are held at 0 (z switches it on)", timeout=3)
 
     def action_help(self) -> None:
         """Open the help screen."""
