@@ -205,4 +205,5 @@ class EditDialog(Dialog[None]):
 
     def _set(self, i: int, p: Parameter) -> None:
         self.params[i] = p
-        self.query_one(OptionList).replace_option_prompt_at_index(i, _prompt(p, self._width))
+        for options in self.query(OptionList):  # none yet while the dialog is being put up
+            options.replace_option_prompt_at_index(i, _prompt(p, self._width))
