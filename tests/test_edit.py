@@ -215,3 +215,14 @@ def test_a_model_file_whose_mask_does_not_fit_is_refused_in_one_line(tmp_path, o
     with pytest.raises(ModelFileError) as e:
         read_model(str(path))
     assert "\n" not in str(e.value) and "off" in str(e.value)
+
+
+def test_an_edit_judges_a_diverged_run_again():
+    trainer = trainer_of()
+    trainer.net.W[0][0, 0] = np.nan  # as a diverging step leaves it
+    trainer.stats = trainer.evaluate()
+    assert trainer.diverged
+    trainer.set_parameter(0, 1, 0, 1.0)  # another weight: still not a finite network
+    assert trainer.diverged
+    trainer.set_parameter(0, 0, 0, 0.5)
+    assert trainer.diverged is None and np.isfinite(trainer.stats.train_loss)

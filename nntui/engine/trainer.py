@@ -219,8 +219,7 @@ class Trainer:
         if not np.isfinite(value):
             raise ValueError(f"{value} is not a finite number")
         target[where] = value
-        self.hold_off()
-        self.stats = self.evaluate()
+        self._edited()
 
     def switch_neuron(self, layer: int, index: int, on: bool) -> None:
         """Switch neuron ``index`` of layer ``layer`` (0: the inputs) off, or on again.
@@ -235,7 +234,13 @@ class Trainer:
         self._hold(tuple(sorted(off)))
         if self._held is not None:
             self.optimizer.forget(self._held)
+        self._edited()
+
+    def _edited(self) -> None:
+        """After an edit: the held weights zero, the figures afresh (a run that diverged is
+        judged again: an edit can bring it back, or make it diverge)."""
         self.hold_off()
+        self.diverged = None
         self.stats = self.evaluate()
 
     def _hold(self, off: tuple[tuple[int, int], ...]) -> None:
