@@ -12,6 +12,8 @@ from nntui.engine import load_model
 from nntui.session import build_session, read_model
 from nntui.settings import merge
 from nntui.tui.app import NNTuiApp
+from nntui.tui.diagram_layout import DiagramLayout
+from nntui.tui.diagram_paint import LEVELS, Picture, _link_style, paint
 from nntui.tui.edit_dialog import EditDialog, parse_value
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.network_diagram import NetworkDiagram
@@ -85,12 +87,14 @@ async def test_w_sets_a_weight_chosen_with_the_arrows_while_running():
         assert isinstance(dialog, EditDialog)
         await pilot.press("down", "down", "down")  # bias, neuron 1, 2, 3
         assert dialog.chosen.name == "layer 1 neuron 3 → output neuron 1"
+        await wait_for(pilot, lambda: app.diagram.link == (1, 2, 0))  # the link stands out on the diagram
         assert abs(app.latest.snapshot.W[1][2, 0] + 2.5) > 1
         await pilot.press("end", "ctrl+u", *"-2.5", "enter")
         # Training goes on, so the weight moves on from -2.5 (a little, at this pace).
         await wait_for(pilot, lambda: abs(app.latest.snapshot.W[1][2, 0] + 2.5) < 0.5)
         assert app.state == "running" and app.latest.running
         await pilot.press("escape")
+        assert app.diagram.link is None
 
 
 @pytest.mark.parametrize("typed, said", [("abc", "not a number"), ("inf", "finite"), ("nan", "finite"),
@@ -238,3 +242,19 @@ async def test_the_palette_offers_both_keys():
         assert "by hand" in titles["Set a weight by hand (w)"]
         assert "off" in titles["Switch a neuron off/on (z)"]
         assert app.query_one(NetworkDiagram) is app.diagram
+
+
+def test_the_link_being_edited_is_drawn_at_full_strength_and_the_others_faint():
+    sizes, names = (2, 3, 1), ("x1", "x2")
+    W = [np.full((2, 3), 0.5), np.array([[0.2], [0.3], [1.0]])]
+    b = [np.zeros(3), np.zeros(1)]
+    layout = DiagramLayout.build(60, 16, sizes, names)
+
+    def levels(link):
+        grid = paint(layout, Picture(W, b, selected=(2, 0), link=link))
+        styles = {style for row in grid for _, style in row}
+        return {level for level in range(LEVELS + 1) if _link_style(1, level, False) in styles}
+
+    # Level 0: the first layer's links, out of focus; the output's links in focus, the weak ones at 2.
+    assert levels(None) == {0, 2, LEVELS}
+    assert levels((1, 1, 0)) == {0, 1, LEVELS}  # 0.3 at full strength, the others faint

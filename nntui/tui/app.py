@@ -829,7 +829,11 @@ class NNTuiApp(App):
         params = with_values(neuron_parameters(net.sizes, names, *selected), net.W, net.b, self._shown_off())
         self._continue_from_view()  # an edit is made to the run: from a rewound epoch, it goes on from there
         title = f"Set a weight of {neuron_name(net.sizes, names, *selected)} by hand"
-        self.push_screen(EditDialog(title, params))
+        self.push_screen(EditDialog(title, params), lambda _: setattr(self.diagram, "link", None))
+
+    def on_edit_dialog_chosen(self, message: EditDialog.Chosen) -> None:
+        """The weight chosen in the dialog stands out on the diagram (a bias has no link)."""
+        self.diagram.link = None if message.row is None else (message.layer, message.row, message.col)
 
     def on_edit_dialog_edited(self, message: EditDialog.Edited) -> None:
         """A value typed in the dialog: the training process sets it between two mini-batches."""

@@ -86,6 +86,7 @@ class Picture:
     max_abs: float | None = None
     hovered: tuple[int, int] | None = None  # under the mouse: its links are shown like the selected one's
     off: Sequence[tuple[int, int]] = ()  # neurons switched off by hand: a grey "off" tile, their links dimmed
+    link: tuple[int, int, int] | None = None  # (layer, row, col): the link of W[layer][row, col] stands out
 
 
 @lru_cache(maxsize=64)
@@ -170,6 +171,12 @@ def _channel_links(layout: DiagramLayout, c: int, pic: Picture, scale: float) ->
     for layer, index in pic.off:  # a switched-off neuron's links out are held at zero: dimmed
         if layer == c and index in src and not (layout.bundle and c == 0):
             level[index - src.start, :] = 0
+    if pic.link is not None and pic.link[0] == c and not (layout.bundle and c == 0):
+        _, i, j = pic.link
+        if i in src and j in tgt:  # the link being edited: on top, at full strength; the others faint
+            k = (i - src.start, j - tgt.start)
+            level = np.minimum(level, 1)
+            level[k], drawn[k], prio[k] = LEVELS, True, 2.0
     return drawn.ravel(), prio.ravel(), sign.ravel(), level.ravel()
 
 

@@ -131,6 +131,13 @@ class EditDialog(Dialog[None]):
             super().__init__()
             self.layer, self.row, self.col, self.value = layer, row, col, value
 
+    class Chosen(Message):
+        """The parameter highlighted in the list changed: W[layer][row, col], or row None for a bias."""
+
+        def __init__(self, layer: int, row: int | None, col: int) -> None:
+            super().__init__()
+            self.layer, self.row, self.col = layer, row, col
+
     def __init__(self, title: str, params: Sequence[Parameter]) -> None:
         super().__init__()
         self.title_text = title
@@ -173,6 +180,7 @@ class EditDialog(Dialog[None]):
         p = self.chosen
         if p is None:
             return
+        self.post_message(self.Chosen(p.layer, p.row, p.col))
         field = self.query_one(Input)
         field.value = "0" if p.held else f"{p.value:.4g}"
         field.select_all()
@@ -195,7 +203,7 @@ class EditDialog(Dialog[None]):
             return
         self.post_message(self.Edited(p.layer, p.row, p.col, value))
         self._set(self.params.index(p), replace(p, value=value))
-        self._say(f"set {p.name} to {value:g} · choose another, or escape")
+        self._say(f"set {p.name} to {value:g}")
 
     def show_values(self, W: Sequence[np.ndarray], b: Sequence[np.ndarray], off: Sequence[tuple[int, int]]) -> None:
         """Show the values the network has now (it goes on training while the dialog is open)."""

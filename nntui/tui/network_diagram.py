@@ -78,6 +78,7 @@ class NetworkDiagram(Widget, can_focus=True):
     selected: reactive[tuple[int, int] | None] = reactive(None, init=False, bindings=True)
     highlight_layer: reactive[int | None] = reactive(None)
     hovered: reactive[tuple[int, int] | None] = reactive(None)  # the neuron under the mouse: its links stand out
+    link: reactive[tuple[int, int, int] | None] = reactive(None)  # (layer, row, col): W[layer][row, col] in focus
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -197,6 +198,7 @@ class NetworkDiagram(Widget, can_focus=True):
             self._max_abs,
             self.hovered,
             self._off,
+            self.link,
         )
 
     def grid(self) -> Grid:
@@ -215,7 +217,7 @@ class NetworkDiagram(Widget, can_focus=True):
     def _key(self) -> tuple:
         """What the strips depend on; index 3 is the version of the weights (or activations)."""
         return (self.content_size, self._sizes, self._names, self._version, self.selected, self.highlight_layer,
-                no_color(), self.hovered)
+                no_color(), self.hovered, self.link)
 
     def _repaint_changed_rows(self) -> None:
         """After new weights: rebuild the strips now and repaint only the rows that differ.
