@@ -298,11 +298,11 @@ _OFF_FILL = (96, 96, 96)  # a switched-off neuron's tile: grey
 
 def _off_cells(w: int, h: int, plain: bool, mid: int, tight: bool) -> list[list[Cell]]:
     """The tile of a neuron switched off by hand: grey (in brackets without colour), "off" on row `mid`."""
-    text = "off" if w >= (5 if plain else 3) else "×"
+    text = "off" if w >= 3 else "×"
     if plain:
-        inner = w - 2 if w >= 4 else w
+        inner = w - 2 if w >= 5 else w
         rows = [(text if r == mid else "").center(inner)[:inner] for r in range(h)]
-        return [[(ch, None) for ch in ("[" + row + "]" if w >= 4 else row)] for row in rows]
+        return [[(ch, None) for ch in ("[" + row + "]" if w >= 5 else row)] for row in rows]
     style = _fill_style(_OFF_FILL)
     rows = [[(ch, style) for ch in (text if r == mid else "").center(w)[:w]] for r in range(h)]
     if tight:

@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from nntui.tui.diagram_paint import neuron_name
 from nntui.tui.dialog import Dialog
 
-HINT = "↑↓ choose · type a value · enter sets it · escape closes"
+HINT = "↑↓ choose · type a value · enter: set · escape: close"
 LIMIT = 1e6  # a value typed by hand is at most this large (float32 networks hold it exactly enough)
 
 
@@ -90,7 +90,7 @@ class EditDialog(Dialog[None]):
         background: $background 0%;
     }
     EditDialog > Vertical {
-        width: 64;
+        width: 64;  /* narrowed to the contents on mount */
         max-width: 100%;
         height: auto;
         max-height: 100%;
@@ -152,6 +152,8 @@ class EditDialog(Dialog[None]):
             yield Static(HINT, id="message", markup=False)
 
     def on_mount(self) -> None:
+        """As wide as the longest line (border and padding: 4 cells), the first parameter chosen."""
+        self.query_one(Vertical).styles.width = max(len(self.title_text), self._width + 13, len(HINT)) + 4
         self.query_one(OptionList).highlighted = 0
 
     @property
