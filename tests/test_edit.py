@@ -226,3 +226,16 @@ def test_an_edit_judges_a_diverged_run_again():
     assert trainer.diverged
     trainer.set_parameter(0, 0, 0, 0.5)
     assert trainer.diverged is None and np.isfinite(trainer.stats.train_loss)
+
+
+def test_headless_load_keeps_the_mask_and_save_writes_it(tmp_path, capsys):
+    from nntui.cli import main
+
+    session = build_session(merge(SETTINGS))
+    session.trainer.switch_neuron(1, 0, on=False)
+    snap = session.trainer.snapshot()
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    save_model(first, snap.W, snap.b, session.settings.model_settings(), snap.off)
+    assert main(["--headless", "--epochs", "3", "--load", str(first), "--save", str(second)]) == 0
+    saved, weights = read_model(str(second))
+    assert weights.off == ((1, 0),) and np.all(weights.W[1][0] == 0.0) and np.any(weights.W[1][1] != 0.0)

@@ -280,8 +280,8 @@ class NNTuiApp(App):
         """Swap in a freshly built session (reset, new data, cycled option)."""
         self.session, self.settings = session, session.settings
         self.view = self._make_view(session)
-        if isinstance(self.screen, InspectorScreen):
-            self.pop_screen()  # it explained the old network
+        if isinstance(self.screen, (InspectorScreen, EditDialog)):
+            self.pop_screen()  # it explained (or edited) the old network
         self.latest = None  # nothing is drawn until the new trainer's first update
         self._drawn = False
         self.failure = None
