@@ -258,3 +258,20 @@ def test_the_link_being_edited_is_drawn_at_full_strength_and_the_others_faint():
     # Level 0: the first layer's links, out of focus; the output's links in focus, the weak ones at 2.
     assert levels(None) == {0, 2, LEVELS}
     assert levels((1, 1, 0)) == {0, 1, LEVELS}  # 0.3 at full strength, the others faint
+
+
+async def test_image_data_an_image_tile_is_refused_and_a_hidden_neuron_lists_its_pixels():
+    app = NNTuiApp(build_session(merge({"paused": True, "dataset": "digits", "layers": "12", "loss": "ce"})))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None and app._drawn)
+        app._select((0, 0))
+        await pilot.press("z")
+        await pilot.pause(0.1)
+        assert any("pixels are too many" in n for n in notes(app)) and app.latest.snapshot.off == ()
+        app._select((1, 4))
+        await pilot.press("w")
+        dialog = app.screen
+        assert isinstance(dialog, EditDialog)
+        assert len(dialog.params) == 1 + 64 + 10
+        await pilot.press("escape", "z")
+        await wait_for(pilot, lambda: app.latest.snapshot.off == ((1, 4),))

@@ -32,6 +32,7 @@ from nntui.live.protocol import EpochView, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
 from nntui.settings import Settings, merge, next_learning_rate
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
+from nntui.tui.diagram_layout import BUNDLE_MIN
 from nntui.tui.diagram_paint import neuron_name
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.edit_dialog import EditDialog, neuron_parameters, with_values
@@ -814,7 +815,7 @@ class NNTuiApp(App):
         if self.selected is None:
             self.notify("Select a neuron first: Tab and the arrows, or a click on the diagram.", severity="warning")
             return None
-        if self.selected[0] == 0 and self.diagram.layout_info.bundle:
+        if self.selected[0] == 0 and self.view.net.sizes[0] >= BUNDLE_MIN:  # the diagram's one tile for an image
             self.notify("Select a neuron of a hidden layer or the output: the image's pixels are too many to list.",
                         severity="warning")
             return None
