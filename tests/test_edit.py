@@ -239,3 +239,17 @@ def test_headless_load_keeps_the_mask_and_save_writes_it(tmp_path, capsys):
     assert main(["--headless", "--epochs", "3", "--load", str(first), "--save", str(second)]) == 0
     saved, weights = read_model(str(second))
     assert weights.off == ((1, 0),) and np.all(weights.W[1][0] == 0.0) and np.any(weights.W[1][1] != 0.0)
+
+
+def test_an_edit_that_fits_no_parameter_changes_nothing_and_training_goes_on():
+    h = Harness(trainer_of())
+    try:
+        first = h.settle()
+        h.runner.set_parameter(7, 0, 0, 1.0)
+        h.runner.switch_neuron(2, 0, False)  # the output neuron has no weights out
+        h.runner.step_epoch()
+        update = h.settle()
+        assert update.snapshot.epoch == 1 and update.snapshot.off == ()
+        assert h.thread.is_alive() and first.snapshot.epoch == 0
+    finally:
+        h.close()

@@ -294,7 +294,10 @@ class Runner:
         finished first; the history records the edited state (rewinding to this epoch shows
         it), the log takes this epoch's figures afresh, and an update goes out at once."""
         self._finish_phases()
-        change()
+        try:
+            change()
+        except ValueError:  # it named no parameter of this network (replaced since it was sent): nothing changes
+            return
         trainer = self.trainer
         self.history.record(trainer.checkpoint())
         self._new_epochs = [s for s in self._new_epochs if s.epoch < trainer.epoch] + [trainer.stats]
