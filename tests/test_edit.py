@@ -253,3 +253,15 @@ def test_an_edit_that_fits_no_parameter_changes_nothing_and_training_goes_on():
         assert h.thread.is_alive() and first.snapshot.epoch == 0
     finally:
         h.close()
+
+
+def test_a_mini_batch_stepped_phase_by_phase_keeps_a_switched_off_neuron_at_zero():
+    h = Harness(trainer_of(optimizer="momentum"))
+    try:
+        h.runner.switch_neuron(1, 3, False)
+        for request in range(1, 12):  # 2-4-1: forward, loss, two backward, update, and on into the next batch
+            h.runner.phase(request)
+        update = h.settle()
+        assert update.snapshot.steps >= 1 and np.all(update.snapshot.W[1][3] == 0.0)
+    finally:
+        h.close()

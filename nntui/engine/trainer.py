@@ -232,8 +232,7 @@ class Trainer:
             raise ValueError(f"no neuron {index} in layer {layer} with weights out")
         off = set(self.off) - {(layer, index)} if on else set(self.off) | {(layer, index)}
         self._hold(tuple(sorted(off)))
-        if self._held is not None:
-            self.optimizer.forget(self._held)
+        self.optimizer.forget(self._weights_out(layer, index))
         self._edited()
 
     def _edited(self) -> None:
@@ -243,17 +242,16 @@ class Trainer:
         self.diverged = None
         self.stats = self.evaluate()
 
+    def _weights_out(self, layer: int, index: int) -> Array:
+        """The places in ``params`` of neuron ``index``'s outgoing weights W[layer][index, :]."""
+        start = sum(w.size for w in self.net.W[:layer])
+        n_out = self.net.sizes[layer + 1]
+        return start + index * n_out + np.arange(n_out)
+
     def _hold(self, off: tuple[tuple[int, int], ...]) -> None:
-        """Hold these neurons' outgoing weights from now on (the places in ``params`` of W[l][i, :])."""
+        """Hold these neurons' outgoing weights from now on."""
         self.off = off
-        if not off:
-            self._held = None
-            return
-        starts = np.cumsum([0] + [w.size for w in self.net.W])
-        width = self.net.sizes
-        self._held = np.concatenate(
-            [starts[l] + i * width[l + 1] + np.arange(width[l + 1]) for l, i in off]
-        )
+        self._held = np.concatenate([self._weights_out(l, i) for l, i in off]) if off else None
 
     def hold_off(self) -> None:
         """Zero the outgoing weights of the switched-off neurons and their gradient (around every update)."""
