@@ -275,3 +275,18 @@ async def test_image_data_an_image_tile_is_refused_and_a_hidden_neuron_lists_its
         assert len(dialog.params) == 1 + 64 + 10
         await pilot.press("escape", "z")
         await wait_for(pilot, lambda: app.latest.snapshot.off == ((1, 4),))
+
+
+async def test_an_edit_on_a_rewound_epoch_goes_on_from_there_but_only_once_a_value_is_set():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, 1, 1)
+        await pilot.press("s", "s", "s")
+        await wait_for(pilot, lambda: app.latest.snapshot.epoch == 3)
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: app.view_epoch == 2)
+        await pilot.press("w", "escape")  # looked, changed nothing: still rewound, nothing dropped
+        assert app.view_epoch == 2 and app.latest.snapshot.epoch == 3
+        await pilot.press("w", "end", "ctrl+u", "2", "enter")
+        await wait_for(pilot, lambda: app.latest.snapshot.epoch == 2 and app.latest.snapshot.b[0][1] == 2.0)
+        assert app.view_epoch is None

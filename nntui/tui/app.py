@@ -828,7 +828,6 @@ class NNTuiApp(App):
             return
         net, names = self.view.net, self.session.dataset.feature_labels
         params = with_values(neuron_parameters(net.sizes, names, *selected), net.W, net.b, self._shown_off())
-        self._continue_from_view()  # an edit is made to the run: from a rewound epoch, it goes on from there
         title = f"Set a weight of {neuron_name(net.sizes, names, *selected)} by hand"
         self.push_screen(EditDialog(title, params), lambda _: setattr(self.diagram, "link", None))
 
@@ -837,7 +836,9 @@ class NNTuiApp(App):
         self.diagram.link = None if message.row is None else (message.layer, message.row, message.col)
 
     def on_edit_dialog_edited(self, message: EditDialog.Edited) -> None:
-        """A value typed in the dialog: the training process sets it between two mini-batches."""
+        """A value typed in the dialog: the training process sets it between two mini-batches (from a
+        rewound epoch, the run goes on from there with the edit)."""
+        self._continue_from_view()
         self.live.set_parameter(message.layer, message.row, message.col, message.value)
 
     def action_switch_neuron(self) -> None:
