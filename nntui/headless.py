@@ -164,7 +164,7 @@ def _save(session: Session, mark: str | None, failed: list[str], err: TextIO) ->
     if mark:
         saved_settings["interrupted"] = mark
     try:
-        save_model(settings.save, snap.W, snap.b, saved_settings)
+        save_model(settings.save, snap.W, snap.b, saved_settings, snap.off)
     except OSError as e:
         failed.append(f"{settings.save}: {e.strerror or e}")
         return False

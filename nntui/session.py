@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from nntui.datasets import DataError, Dataset, make_dataset
 from nntui.engine import (
-    LOSSES, OPTIMIZERS, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, make_optimizer, make_schedule,
+    LOSSES, OPTIMIZERS, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, load_switched_off,
+    make_optimizer, make_schedule,
 )
 from nntui.live.stop import StopRule
 from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, merge
@@ -28,7 +29,14 @@ else:  # pragma: no cover
 # Every error the user can cause with options or files; each str() is one line.
 USER_ERRORS = (SettingsError, DataError, ModelFileError)
 
-Weights = tuple[list[np.ndarray], list[np.ndarray]]
+
+
+class Weights(NamedTuple):
+    """A loaded model's weights and biases, and the neurons it had switched off (layer, index)."""
+
+    W: list[np.ndarray]
+    b: list[np.ndarray]
+    off: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -96,11 +104,12 @@ def read_model(path: str) -> tuple[dict[str, Any], Weights]:
     """A model file's saved settings (only known options; hidden layer sizes read off the
     weights when not saved) and its weights."""
     W, b, saved = load_model(path)
+    off = load_switched_off(path, W, saved)
     # Only the model's own options: never a path or mode (--save, --metrics, …) from a file.
     saved = {k: v for k, v in saved.items() if k in OPTION_BY_NAME and not OPTION_BY_NAME[k].flag_only}
     saved.setdefault("layers", [w.shape[1] for w in W[:-1]])
     saved["load"] = path
-    return saved, (W, b)
+    return saved, Weights(W, b, off)
 
 
 def resolve_head(settings: Settings, dataset: Dataset) -> tuple[str, str, int]:
@@ -221,7 +230,7 @@ def build_session(settings: Settings, weights: Weights | None = None, dataset: D
     net = Network(sizes, get_activation(settings.activation), get_activation(output), dtype)
     net.initialize(np.random.default_rng([settings.seed, 1]), settings.init)
     if weights is not None:
-        W, b = weights
+        W, b = weights.W, weights.b
         if W[0].shape[0] != data.n_inputs:
             raise ModelFileError(f"{settings.load}: the model takes {W[0].shape[0]} inputs but the data has {data.n_inputs}")
         if W[-1].shape[1] != n_out:
@@ -247,4 +256,6 @@ def build_session(settings: Settings, weights: Weights | None = None, dataset: D
         rng=np.random.default_rng([settings.seed, 2]),
         schedule=schedule_for(settings),
     )
+    for layer, index in weights.off if weights is not None else ():
+        trainer.switch_neuron(layer, index, on=False)
     return Session(settings, data, trainer, loss, output)

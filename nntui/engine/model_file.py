@@ -1,5 +1,8 @@
 """Save and load a model as ``.npz``: arrays W0, b0, W1, b1, … and the settings as JSON.
 
+Neurons switched off by hand are listed in the settings JSON as ``"off": [[layer, index], …]``
+(layer 0 the inputs); ``load_switched_off`` reads them back, checked against the weights.
+
 Files are written atomically (a temporary file in the same folder, then a rename), so an
 interrupted save never leaves a half-written model where a good one was.  Loading never
 unpickles (``allow_pickle=False``).
@@ -24,13 +27,18 @@ class ModelFileError(ValueError):
     """A model file is missing, corrupt or does not fit; str(e) is one line for the user."""
 
 
-def save_model(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array], settings: dict | None = None) -> None:
-    """Write W0, b0, … (W[l] of shape (n_in, n_out)) and the settings to an .npz, atomically."""
+def save_model(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array], settings: dict | None = None,
+               off: Sequence[tuple[int, int]] = ()) -> None:
+    """Write W0, b0, … (W[l] of shape (n_in, n_out)), the settings and the neurons switched off
+    to an .npz, atomically."""
     arrays = {}
     for l, (w, bias) in enumerate(zip(W, b)):
         arrays[f"W{l}"] = np.asarray(w)
         arrays[f"b{l}"] = np.asarray(bias)
-    arrays["settings"] = np.array(json.dumps(settings or {}, sort_keys=True))
+    settings = dict(settings or {})
+    if off:
+        settings["off"] = [[int(l), int(i)] for l, i in off]
+    arrays["settings"] = np.array(json.dumps(settings, sort_keys=True))
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
@@ -101,3 +109,19 @@ def load_model(path: str | os.PathLike) -> tuple[list[Array], list[Array], dict]
     if not isinstance(settings, dict):
         raise ModelFileError(f"{path}: settings are not a JSON object")
     return W, b, settings
+
+
+def load_switched_off(path: str | os.PathLike, W: Sequence[Array], settings: dict) -> tuple[tuple[int, int], ...]:
+    """The neurons a loaded model had switched off (its settings' ``off``), checked against its weights W."""
+    off = settings.get("off", [])
+    if not isinstance(off, list):
+        raise ModelFileError(f"{path}: 'off' is not a list of [layer, neuron] pairs")
+    neurons = set()
+    for pair in off:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair)):
+            raise ModelFileError(f"{path}: 'off' holds {json.dumps(pair)[:40]}, not a [layer, neuron] pair")
+        layer, index = pair
+        if not (0 <= layer < len(W) and 0 <= index < W[layer].shape[0]):
+            raise ModelFileError(f"{path}: 'off' names neuron {index} of layer {layer}, which has no weights out")
+        neurons.add((layer, index))
+    return tuple(sorted(neurons))

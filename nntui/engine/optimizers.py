@@ -37,6 +37,12 @@ class Optimizer:
         for k, v in state.items():
             setattr(self, k, v.copy() if isinstance(v, np.ndarray) else v)
 
+    def forget(self, indices: Array) -> None:
+        """Zero what it remembers (velocity, moments) of these parameters: held at zero, they start afresh."""
+        for v in vars(self).values():
+            if isinstance(v, np.ndarray) and v.shape == (self.n_params,):
+                v[indices] = 0
+
 
 class SGD(Optimizer):
     """p ← p - lr · g"""

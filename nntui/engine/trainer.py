@@ -50,6 +50,7 @@ class Snapshot:
     lr: float  # the rate in use
     base_lr: float  # the rate the user set (a schedule sets lr from it; without one they are equal)
     diverged: str | None  # why training stopped, or None
+    off: tuple[tuple[int, int], ...] = ()  # neurons switched off by hand, (layer, index): see Trainer.switch_neuron
 
     def __setstate__(self, state: dict) -> None:
         """Unpickled (sent from the training process): read-only again, as made."""
@@ -72,6 +73,7 @@ class Checkpoint:
     lr: float  # the rate in use
     base_lr: float  # the rate the user set
     stats: EpochStats  # the figures of the last epoch finished
+    off: tuple[tuple[int, int], ...] = ()  # neurons switched off by hand
 
 
 def _read_only(a: Array) -> Array:
@@ -139,6 +141,10 @@ class Trainer:
         self._workspaces: dict[int, Workspace] = {}
         self._ws = self._workspace  # the workspace of the step under way (set by ``forward``)
 
+        # Neurons switched off by hand, (layer, index) with layer 0 the inputs: their outgoing
+        # weights are held at zero (``_held``: those weights' places in ``net.params``).
+        self.off: tuple[tuple[int, int], ...] = ()
+        self._held: Array | None = None
         self.epoch = 0  # completed epochs
         self.steps = 0  # completed mini-batch updates
         self.diverged: str | None = None
@@ -221,8 +227,12 @@ class Trainer:
         return below
 
     def update(self) -> None:
-        """Phase update: the optimizer moves every parameter against ``net.grad`` at the rate in use."""
+        """Phase update: the optimizer moves every parameter against ``net.grad`` at the rate in use;
+        the weights out of switched-off neurons get no gradient (the optimizer keeps no memory of
+        them) and stay exactly zero, whatever the update rule."""
+        self.hold_off()
         self.optimizer.step(self.net.params, self.net.grad, self.lr)
+        self.hold_off()
 
     def workspace(self, n: int) -> Workspace:
         """The arrays for passes over n samples (views of the shared workspace, kept per n)."""
@@ -231,6 +241,62 @@ class Trainer:
             big = self._workspace if n <= self._workspace.n else self.net.workspace(n)
             ws = self._workspaces[n] = big.rows(n)
         return ws
+
+    # ---------------------------------------------------------------- edits by hand
+    def set_parameter(self, layer: int, row: int | None, col: int, value: float) -> None:
+        """Set the weight W[layer][row, col], or with row None the bias b[layer][col], to value.
+
+        A weight out of a switched-off neuron stays zero.  The current epoch's figures are
+        evaluated afresh, so they show what the edit did."""
+        net = self.net
+        if not 0 <= layer < net.n_layers:
+            raise ValueError(f"no weight layer {layer}")
+        target = net.b[layer] if row is None else net.W[layer]
+        where = (col,) if row is None else (row, col)
+        if not all(0 <= i < n for i, n in zip(where, target.shape)):
+            raise ValueError(f"no parameter {where} in a layer of shape {target.shape}")
+        if not np.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        target[where] = value
+        self._edited()
+
+    def switch_neuron(self, layer: int, index: int, on: bool) -> None:
+        """Switch neuron ``index`` of layer ``layer`` (0: the inputs) off, or on again.
+
+        While it is off its outgoing weights W[layer][index, :] are held at zero: set to zero
+        now, after every update, with no memory of them in the optimizer; switched on again,
+        they learn afresh from zero.  The current epoch's figures are evaluated afresh."""
+        net = self.net
+        if not (0 <= layer < net.n_layers and 0 <= index < net.sizes[layer]):
+            raise ValueError(f"no neuron {index} in layer {layer} with weights out")
+        off = set(self.off) - {(layer, index)} if on else set(self.off) | {(layer, index)}
+        self._hold(tuple(sorted(off)))
+        self.optimizer.forget(self._weights_out(layer, index))
+        self._edited()
+
+    def _edited(self) -> None:
+        """After an edit: the held weights zero, the figures afresh (a run that diverged is
+        judged again: an edit can bring it back, or make it diverge)."""
+        self.hold_off()
+        self.diverged = None
+        self.stats = self.evaluate()
+
+    def _weights_out(self, layer: int, index: int) -> Array:
+        """The places in ``params`` of neuron ``index``'s outgoing weights W[layer][index, :]."""
+        start = sum(w.size for w in self.net.W[:layer])
+        n_out = self.net.sizes[layer + 1]
+        return start + index * n_out + np.arange(n_out)
+
+    def _hold(self, off: tuple[tuple[int, int], ...]) -> None:
+        """Hold these neurons' outgoing weights from now on."""
+        self.off = off
+        self._held = np.concatenate([self._weights_out(l, i) for l, i in off]) if off else None
+
+    def hold_off(self) -> None:
+        """Zero the outgoing weights of the switched-off neurons and their gradient (around every update)."""
+        if self._held is not None:
+            self.net.params[self._held] = 0
+            self.net.grad[self._held] = 0
 
     # ---------------------------------------------------------------- batches and epochs
     @property
@@ -344,7 +410,7 @@ class Trainer:
         n_w = self.net.n_weights
         W = tuple(_read_only(p) for p in split_flat(params[:n_w], [w.shape for w in self.net.W]))
         b = tuple(_read_only(p) for p in split_flat(params[n_w:], [bb.shape for bb in self.net.b]))
-        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.base_lr, self.diverged)
+        return Snapshot(self.epoch, self.steps, W, b, self.stats, self.lr, self.base_lr, self.diverged, self.off)
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to continue exactly from here."""
@@ -361,6 +427,7 @@ class Trainer:
             self.lr,
             self.base_lr,
             self.stats,
+            self.off,
         )
 
     def restore(self, cp: Checkpoint) -> None:
@@ -376,6 +443,7 @@ class Trainer:
         else:
             self._x_epoch, self._t_epoch = self.x_train, self.t_train
         self.stats = cp.stats
+        self._hold(cp.off)
         self.diverged = None
         if not np.isfinite(self.net.params).all():
             self._diverge()

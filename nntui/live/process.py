@@ -200,6 +200,14 @@ class LiveTraining:
     def set_publish_interval(self, seconds: float) -> None:
         self.send("set_publish_interval", seconds)
 
+    def set_parameter(self, layer: int, row: int | None, col: int, value: float) -> None:
+        """Set W[layer][row, col] (row None: the bias b[layer][col]) by hand, between two mini-batches."""
+        self.send("set_parameter", layer, row, col, value)
+
+    def switch_neuron(self, layer: int, index: int, on: bool) -> None:
+        """Switch a neuron off (its outgoing weights held at zero) or on again."""
+        self.send("switch_neuron", layer, index, on)
+
     def rewind(self, epoch: int, generation: int | None = None) -> None:
         """Continue training from a recorded epoch (its updates carry ``generation``)."""
         self.send("rewind", epoch, generation)

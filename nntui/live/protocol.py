@@ -74,6 +74,7 @@ class EpochView:
     epoch: int | None
     params: np.ndarray | None = None
     stats: EpochStats | None = None
+    off: tuple[tuple[int, int], ...] = ()  # the neurons switched off then
 
 
 @dataclass(frozen=True)

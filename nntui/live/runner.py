@@ -33,6 +33,7 @@ class Runner:
     COMMANDS = frozenset({
         "pause", "resume", "toggle", "step_epoch", "step_batch", "phase", "inspect", "view",
         "set_speed", "set_lr", "change_lr", "set_publish_interval", "replace", "rewind", "stop", "set_data",
+        "set_parameter", "switch_neuron",
     })
 
     def __init__(
@@ -133,6 +134,14 @@ class Runner:
         old data is never restored onto the new.  The updates carry ``generation`` (default: the
         last one plus 1), as after a rewind."""
         self.command(lambda: self._set_data(x_train, y_train, x_test, y_test, generation))
+
+    def set_parameter(self, layer: int, row: int | None, col: int, value: float) -> None:
+        """Set a weight (or with row None a bias) by hand: see ``Trainer.set_parameter``."""
+        self.command(lambda: self._edit(lambda: self.trainer.set_parameter(layer, row, col, value)))
+
+    def switch_neuron(self, layer: int, index: int, on: bool) -> None:
+        """Switch a neuron off (its outgoing weights held at zero) or on: see ``Trainer.switch_neuron``."""
+        self.command(lambda: self._edit(lambda: self.trainer.switch_neuron(layer, index, on)))
 
     def stop(self) -> None:
         """Ask the loop to finish; returns at once (see ``finished``)."""
@@ -245,7 +254,7 @@ class Runner:
         if checkpoint is None:
             self.publish(EpochView(request, self.generation, None))
         else:
-            self.publish(EpochView(request, self.generation, target, checkpoint.params, checkpoint.stats))
+            self.publish(EpochView(request, self.generation, target, checkpoint.params, checkpoint.stats, checkpoint.off))
 
     def _finish_phases(self) -> None:
         """Complete a mini-batch that was being stepped phase by phase, so the numbers never
@@ -256,6 +265,7 @@ class Runner:
             self._end_phases()
 
     def _end_phases(self) -> None:
+        self.trainer.hold_off()  # the stepper's update moved every weight: the switched-off ones go back to zero
         if self.stepper is not None and self.stepper.stats is not None:  # the batch ended an epoch
             self._epoch_done(self.stepper.stats)
         self.stepper = None
@@ -316,6 +326,22 @@ class Runner:
         if self.stop_rule is not None:
             self.stop_rule.restart(trainer.stats)
         self.generation = self.generation + 1 if generation is None else generation
+        self._publish_now()
+
+    def _edit(self, change: Callable[[], None]) -> None:
+        """An edit by hand, between two mini-batches: a mini-batch stepped phase by phase is
+        finished first; the history records the edited state (rewinding to this epoch shows
+        it), the log takes this epoch's figures afresh, and an update goes out at once."""
+        self._finish_phases()
+        try:
+            change()
+        except ValueError:  # it named no parameter of this network (replaced since it was sent): nothing changes
+            return
+        trainer = self.trainer
+        self.history.record(trainer.checkpoint())
+        self._new_epochs = [s for s in self._new_epochs if s.epoch < trainer.epoch] + [trainer.stats]
+        if self.stop_rule is not None:
+            self.stop_rule.restart(trainer.stats)
         self._publish_now()
 
     def _replace(self, trainer: Trainer, stop: StopRule | None, running: bool | None, generation: int | None,

@@ -33,7 +33,10 @@ from nntui.session import USER_ERRORS, Session, Weights, build_session, read_mod
 from nntui.settings import Settings, merge
 from nntui.tui.colors import CLASS_COLOR_NAMES
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
+from nntui.tui.diagram_layout import BUNDLE_MIN
+from nntui.tui.diagram_paint import neuron_name
 from nntui.tui.digits_view import DigitsView
+from nntui.tui.edit_dialog import EditDialog, neuron_parameters, with_values
 from nntui.tui.heatmap import TEST_GLYPHS, TRAIN_GLYPHS, Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.hidden_space import HiddenSpaceScreen
@@ -121,6 +124,8 @@ class NNTuiApp(App):
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
         Binding("x", "export", "Export metrics, screenshot and data points", show=False),
+        Binding("w", "edit_weights", "Set a weight by hand", show=False),
+        Binding("z", "switch_neuron", "Switch a neuron off/on", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
         # Points by hand, with the probe: 0–9 add a point of that class at its cross.
         *(Binding(str(k), f"add_point({k})", f"Add {'an' if colour[0] in 'aeiou' else 'a'} {colour} point at the probe",
@@ -231,7 +236,7 @@ class NNTuiApp(App):
             self.exit_notes.append(f"not saving {path}: the run diverged")
             return self.exit_notes[-1]
         try:
-            save_model(path, snap.W, snap.b, self.settings.model_settings())
+            save_model(path, snap.W, snap.b, self.settings.model_settings(), snap.off)
         except OSError as e:
             self.exit_notes.append(f"could not write {path}: {e.strerror or e}")
             self.notify(self.exit_notes[-1], severity="error")
@@ -298,8 +303,8 @@ class NNTuiApp(App):
         at the run's learning rate, whatever a change of rate still on its way makes it."""
         self.session = session
         self.view = self._make_view(session)
-        if isinstance(self.screen, InspectorScreen):
-            self.pop_screen()  # it explained the old network
+        if isinstance(self.screen, (InspectorScreen, EditDialog)):
+            self.pop_screen()  # it explained (or edited) the old network
         self.latest = None  # nothing is drawn until the new trainer's first update
         self._drawn = False
         self.failure = None
@@ -475,9 +480,12 @@ class NNTuiApp(App):
             self.view.load_params(self._viewed.params)
         else:
             self.view.load(update.snapshot)
+        off = self._shown_off()
         diagram = self.diagram
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels,
-                            planes=self.view.neuron_planes if data.is_2d else None)
+                            planes=self.view.neuron_planes if data.is_2d else None, off=off)
+        if isinstance(self.screen, EditDialog):
+            self.screen.show_values(self.view.net.W, self.view.net.b, off)
         self._drawn = True
         self._show_probe()
         # While training, the plot follows the frames as long as its build is cheap, else it keeps
@@ -864,11 +872,12 @@ class NNTuiApp(App):
         W = [w.copy() for w in self.view.net.W]
         b = [bias.copy() for bias in self.view.net.b]
         settings = self.settings.model_settings()
+        off = self._shown_off()
         default = f"nntui-{Path(self.settings.dataset).stem}-epoch{epoch}.npz"
 
         def save(path: str | None) -> None:
             if path:
-                self._try(lambda: save_model(path, W, b, settings), f"saved the model of epoch {epoch} to {path}")
+                self._try(lambda: save_model(path, W, b, settings, off), f"saved the model of epoch {epoch} to {path}")
 
         self.push_screen(PathDialog("Save the model as", default, suffixes=(".npz",)), save)
 
@@ -942,6 +951,63 @@ class NNTuiApp(App):
             self.switch_screen(kind())
         else:
             self.push_screen(kind())
+
+    # ------------------------------------------------------------------ edits by hand
+    def _shown_off(self) -> tuple[tuple[int, int], ...]:
+        """The neurons switched off in the network shown (the rewound epoch's, or the latest)."""
+        if self.view_epoch is not None and self._viewed is not None:
+            return self._viewed.off
+        return () if self.latest is None else self.latest.snapshot.off
+
+    def _editable(self) -> tuple[int, int] | None:
+        """The selected neuron, if it can be edited by hand; else say why not and None."""
+        if self.latest is None:
+            return None
+        if self.selected is None:
+            self.notify("Select a neuron first: Tab and the arrows, or a click on the diagram.", severity="warning")
+            return None
+        if self.selected[0] == 0 and self.view.net.sizes[0] >= BUNDLE_MIN:  # the diagram's one tile for an image
+            self.notify("Select a neuron of a hidden layer or the output: the image's pixels are too many to list.",
+                        severity="warning")
+            return None
+        return self.selected
+
+    def action_edit_weights(self) -> None:
+        """Set the selected neuron's bias or one of its weights by hand: the boundary follows at once."""
+        selected = self._editable()
+        if selected is None:
+            return
+        net, names = self.view.net, self.session.dataset.feature_labels
+        params = with_values(neuron_parameters(net.sizes, names, *selected), net.W, net.b, self._shown_off())
+        title = f"Set a weight of {neuron_name(net.sizes, names, *selected)} by hand"
+        self.push_screen(EditDialog(title, params), lambda _: setattr(self.diagram, "link", None))
+
+    def on_edit_dialog_chosen(self, message: EditDialog.Chosen) -> None:
+        """The weight chosen in the dialog stands out on the diagram (a bias has no link)."""
+        self.diagram.link = None if message.row is None else (message.layer, message.row, message.col)
+
+    def on_edit_dialog_edited(self, message: EditDialog.Edited) -> None:
+        """A value typed in the dialog: the training process sets it between two mini-batches (from a
+        rewound epoch, the run goes on from there with the edit)."""
+        self._continue_from_view()
+        self.live.set_parameter(message.layer, message.row, message.col, message.value)
+
+    def action_switch_neuron(self) -> None:
+        """Switch the selected neuron off (its weights out held at zero, drawn grey) or on again."""
+        selected = self._editable()
+        if selected is None:
+            return
+        sizes, names = self.view.net.sizes, self.session.dataset.feature_labels
+        name = neuron_name(sizes, names, *selected)
+        if selected[0] == len(sizes) - 1:
+            self.notify(f"{name} has no weights out to hold at zero: switch off a hidden neuron or an input.",
+                        severity="warning")
+            return
+        on = selected in self._shown_off()
+        self._continue_from_view()
+        self.live.switch_neuron(*selected, on)
+        self.notify(f"{name} switched on: its weights out learn again from 0" if on
+                    else f"{name} switched off: its weights out are held at 0 (z switches it on)", timeout=3)
 
     def action_help(self) -> None:
         """Open the help screen."""

@@ -85,6 +85,8 @@ class Picture:
     plain: bool = False  # NO_COLOR
     max_abs: float | None = None
     hovered: tuple[int, int] | None = None  # under the mouse: its links are shown like the selected one's
+    off: Sequence[tuple[int, int]] = ()  # neurons switched off by hand: a grey "off" tile, their links dimmed
+    link: tuple[int, int, int] | None = None  # (layer, row, col): the link of W[layer][row, col] stands out
 
 
 @lru_cache(maxsize=64)
@@ -166,6 +168,15 @@ def _channel_links(layout: DiagramLayout, c: int, pic: Picture, scale: float) ->
         level[:] = 0
     elif len(layout.channels[c].lanes) < max(m, n):  # too narrow for the links to part: a quiet bus
         level = np.minimum(level, 2)
+    for layer, index in pic.off:  # a switched-off neuron's links out are held at zero: dimmed
+        if layer == c and index in src and not (layout.bundle and c == 0):
+            level[index - src.start, :] = 0
+    if pic.link is not None and pic.link[0] == c and not (layout.bundle and c == 0):
+        _, i, j = pic.link
+        if i in src and j in tgt:  # the link being edited: on top, at full strength; the others faint
+            k = (i - src.start, j - tgt.start)
+            level = np.minimum(level, 1)
+            level[k], drawn[k], prio[k] = LEVELS, True, 2.0
     return drawn.ravel(), prio.ravel(), sign.ravel(), level.ravel()
 
 
@@ -282,6 +293,23 @@ def _box_cells(w: int, h: int, value: float | None, bias: float | None, plain: b
     return rows
 
 
+_OFF_FILL = (96, 96, 96)  # a switched-off neuron's tile: grey
+
+
+def _off_cells(w: int, h: int, plain: bool, mid: int, tight: bool) -> list[list[Cell]]:
+    """The tile of a neuron switched off by hand: grey (in brackets without colour), "off" on row `mid`."""
+    text = "off" if w >= 3 else "×"
+    if plain:
+        inner = w - 2 if w >= 5 else w
+        rows = [(text if r == mid else "").center(inner)[:inner] for r in range(h)]
+        return [[(ch, None) for ch in ("[" + row + "]" if w >= 5 else row)] for row in rows]
+    style = _fill_style(_OFF_FILL)
+    rows = [[(ch, style) for ch in (text if r == mid else "").center(w)[:w]] for r in range(h)]
+    if tight:
+        rows[0] = [(LOWER_HALF, _ink(_OFF_FILL))] * w
+    return rows
+
+
 def _value_at(values: Sequence[np.ndarray] | None, layer: int, index: int) -> float | None:
     """values[layer][index] as a float, or None."""
     if values is None or layer >= len(values):
@@ -316,6 +344,8 @@ def _paint_tiles(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
                         row[at + k] = (ch, _fill_style(tuple(bg), True) if bg else Style(bold=True))
             else:
                 cells = _box_cells(tw, th, value, bias, pic.plain, layout.port_offset, layout.tight)
+            if (layer, index) in pic.off:
+                cells = _off_cells(tw, th, pic.plain, layout.port_offset, layout.tight)
             for r, row in enumerate(cells):
                 if 0 <= y + r < layout.height:
                     grid[y + r][x : x + tw] = row[: max(0, layout.width - x)]
@@ -383,19 +413,24 @@ def _paint_text(grid: Grid, layout: DiagramLayout, pic: Picture) -> None:
         _put(grid, layout.width - len(text), y, text, _NOTE)
 
 
+def neuron_name(sizes: Sequence[int], names: Sequence[str], layer: int, index: int) -> str:
+    """A neuron as the diagram names it: an input's name ('x1'), 'layer 1 neuron 3', 'output neuron 1'."""
+    if layer == 0:
+        return names[index] if index < len(names) else f"input {index + 1}"
+    return f"{'output' if layer == len(sizes) - 1 else f'layer {layer}'} neuron {index + 1}"
+
+
 def selection_facts(layout: DiagramLayout, pic: Picture) -> str:
     """The selected neuron in words and numbers: its name, bias, the probe's value and its weights in."""
     if pic.selected is None or not 0 <= pic.selected[0] < len(layout.sizes):
         return ""
     layer, index = pic.selected
-    last = len(layout.sizes) - 1
-    if layer == 0:
-        name = layout.names[index] if index < len(layout.names) else f"input {index + 1}"
-        parts = [f"input {name}"]
-    else:
-        parts = [f"{'output' if layer == last else f'layer {layer}'} neuron {index + 1}"]
-        if layer <= len(pic.biases):
-            parts.append(f"bias {number(float(np.asarray(pic.biases[layer - 1]).reshape(-1)[index]))}")
+    name = neuron_name(layout.sizes, layout.names, layer, index)
+    parts = [f"input {name}" if layer == 0 and index < len(layout.names) else name]
+    if (layer, index) in pic.off:
+        parts.append("off (z: on)")
+    if 0 < layer <= len(pic.biases):
+        parts.append(f"bias {number(float(np.asarray(pic.biases[layer - 1]).reshape(-1)[index]))}")
     value = _value_at(pic.activations, layer, index)
     if value is not None:
         parts.append(f"value {number(value)}")

@@ -106,6 +106,16 @@ diverged or stopped (in red, with what to do about it), or which past epoch is s
 | `c` | the **probe**: a cross on the heatmap (arrows or a click move it) showing the point's prediction and every neuron's activation on the diagram; `enter` opens the inspector for that point (labelled like its nearest training point) |
 | `0`–`9`, `Delete` | with the probe: add a training point of class 0–9 (in the legend's order: two classes, `0` orange −1, `1` blue +1; regression: `0` the lowest target, `1` the highest) at its cross; `Delete` removes the point nearest it. Training goes on from the next mini-batch with the new points (an outlier shows **overfitting**: the boundary bends around it); rewinding stops at the edit |
 
+## Changing the network by hand
+
+| Key | What it does |
+|---|---|
+| `w` | with a neuron selected: its **bias and weights** (in and out) with their values. `↑`/`↓` choose one (it stands out on the diagram), type a value, `enter` sets it: the heatmap and the tiles show what it does at once, paused or running. `escape` closes |
+| `z` | switch the selected neuron **off** (its weights out are held at 0, whatever training does; its tile turns grey and says "off") or on again (they learn afresh from 0) |
+
+Edits are part of the run: rewinding to the epoch of an edit shows it, and `ctrl+s` and `--save`
+keep the weights and the switched-off neurons, which `--load` brings back.
+
 ## Going back in time
 
 `[` / `]` one recorded epoch back / forward, `{` / `}` ten, `End` back to live. Every panel

@@ -33,12 +33,13 @@ def diagram_grid(
     highlight_layer: int | None = None,
     plain: bool | None = None,
     planes: Planes | None = None,
+    off: Sequence[tuple[int, int]] = (),
 ) -> Grid:
     """Pure helper: the (char, style) grid the widget would show at `width` × `height`."""
     layout = DiagramLayout.build(width, height, sizes, input_names)
     values = planes(layout.tile_w, layout.tile_pixels) if planes is not None and layout.shown else None
     plain = no_color() if plain is None else plain
-    return paint(layout, Picture(weights, biases, values, activations, selected, highlight_layer, plain))
+    return paint(layout, Picture(weights, biases, values, activations, selected, highlight_layer, plain, off=off))
 
 
 class NetworkDiagram(Widget, can_focus=True):
@@ -77,12 +78,14 @@ class NetworkDiagram(Widget, can_focus=True):
     selected: reactive[tuple[int, int] | None] = reactive(None, init=False, bindings=True)
     highlight_layer: reactive[int | None] = reactive(None)
     hovered: reactive[tuple[int, int] | None] = reactive(None)  # the neuron under the mouse: its links stand out
+    link: reactive[tuple[int, int, int] | None] = reactive(None)  # (layer, row, col): W[layer][row, col] in focus
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._sizes: tuple[int, ...] = ()
         self._weights: list[np.ndarray] = []
         self._biases: list[np.ndarray] = []
+        self._off: tuple[tuple[int, int], ...] = ()  # neurons switched off by hand
         self._names: tuple[str, ...] = ()
         self._activations: list[np.ndarray] | None = None
         self._planes: Planes | None = None
@@ -102,11 +105,13 @@ class NetworkDiagram(Widget, can_focus=True):
         b: Sequence[np.ndarray],
         input_names: Sequence[str],
         planes: Planes | None = None,
+        off: Sequence[tuple[int, int]] = (),
     ) -> None:
         """Show a network: W[l] has shape (sizes[l], sizes[l+1]), b[l] shape (sizes[l+1],).
 
         `planes(columns, pixel_rows)` gives every neuron's output over the input plane (see
-        NetworkView.neuron_planes) for the tiles; without it each neuron is a coloured box."""
+        NetworkView.neuron_planes) for the tiles; without it each neuron is a coloured box.  `off`:
+        the neurons switched off by hand, (layer, index), drawn grey with their links dimmed."""
         sizes = tuple(int(n) for n in sizes)
         if len(W) != max(0, len(sizes) - 1) or len(b) != len(W):
             raise ValueError(f"need {len(sizes) - 1} weight and bias arrays for sizes {sizes}")
@@ -124,6 +129,7 @@ class NetworkDiagram(Widget, can_focus=True):
         self._starts = self._starts[: len(sizes)] + [0] * max(0, len(sizes) - len(self._starts))
         self._weights = [np.asarray(w) for w in W]
         self._biases = [np.asarray(x) for x in b]
+        self._off = tuple(off)
         self._max_abs = max_abs_weight(self._weights)
         self._version += 1
         self._update_subtitle()
@@ -191,6 +197,8 @@ class NetworkDiagram(Widget, can_focus=True):
             no_color(),
             self._max_abs,
             self.hovered,
+            self._off,
+            self.link,
         )
 
     def grid(self) -> Grid:
@@ -201,14 +209,15 @@ class NetworkDiagram(Widget, can_focus=True):
     def _update_subtitle(self) -> None:
         """The selected neuron's numbers under the diagram (its border's subtitle): name, bias, weights in."""
         layout = self.layout_info
-        facts = selection_facts(layout, Picture(self._weights, self._biases, None, self._activations, self.selected))
+        facts = selection_facts(layout, Picture(self._weights, self._biases, None, self._activations, self.selected,
+                                                off=self._off))
         if facts != self.border_subtitle:
             self.border_subtitle = facts
 
     def _key(self) -> tuple:
         """What the strips depend on; index 3 is the version of the weights (or activations)."""
         return (self.content_size, self._sizes, self._names, self._version, self.selected, self.highlight_layer,
-                no_color(), self.hovered)
+                no_color(), self.hovered, self.link)
 
     def _repaint_changed_rows(self) -> None:
         """After new weights: rebuild the strips now and repaint only the rows that differ.
