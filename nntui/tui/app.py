@@ -691,7 +691,7 @@ class NNTuiApp(App):
     def action_add_point(self, k: int) -> None:
         """Add a training point at the probe: of class k, the legend's k-th (regression: 0 the lowest target, 1 the highest)."""
         # Two classes: 0 is −1 (orange), 1 is +1 (blue).  The targets are the training points'.
-        data = self._editable()
+        data = self._points_editable()
         if data is None:
             return
         if data.task == "regression":
@@ -712,7 +712,7 @@ class NNTuiApp(App):
 
     def action_remove_point(self) -> None:
         """Remove the point nearest the probe: a training point, or a test point while they are shown (t)."""
-        data = self._editable()
+        data = self._points_editable()
         if data is None:
             return
         test, i = data.nearest(self.probe, test=self.show_test)
@@ -724,7 +724,7 @@ class NNTuiApp(App):
         self._edit_data(edited, f"removed {self._point_text(data, labels[i], part)} at {self._xy(points[i])}: "
                                 f"{len(points) - 1} {part} points")
 
-    def _editable(self) -> Dataset | None:
+    def _points_editable(self) -> Dataset | None:
         """The data, if points can be added or removed now (2-D data, the probe shown); else say why."""
         data = self.session.dataset
         if not data.is_2d:
@@ -959,7 +959,7 @@ class NNTuiApp(App):
             return self._viewed.off
         return () if self.latest is None else self.latest.snapshot.off
 
-    def _editable(self) -> tuple[int, int] | None:
+    def _neuron_editable(self) -> tuple[int, int] | None:
         """The selected neuron, if it can be edited by hand; else say why not and None."""
         if self.latest is None:
             return None
@@ -974,7 +974,7 @@ class NNTuiApp(App):
 
     def action_edit_weights(self) -> None:
         """Set the selected neuron's bias or one of its weights by hand: the boundary follows at once."""
-        selected = self._editable()
+        selected = self._neuron_editable()
         if selected is None:
             return
         net, names = self.view.net, self.session.dataset.feature_labels
@@ -994,7 +994,7 @@ class NNTuiApp(App):
 
     def action_switch_neuron(self) -> None:
         """Switch the selected neuron off (its weights out held at zero, drawn grey) or on again."""
-        selected = self._editable()
+        selected = self._neuron_editable()
         if selected is None:
             return
         sizes, names = self.view.net.sizes, self.session.dataset.feature_labels
