@@ -465,7 +465,7 @@ class NNTuiApp(App):
         self._frame_timer = None
         self._draw_pending = False
         update = self.latest
-        if update is None:
+        if update is None or not self.screen_stack:  # no screen: the app is on its way out
             return
         self.pacer.frame()
         full_speed = self._full_speed(update)
