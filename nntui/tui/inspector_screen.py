@@ -51,6 +51,7 @@ GRADCHECK_ROWS = 12  # rows of the gradient check table shown
 SAMPLE_PICTURES = 8  # image data: the step's first samples drawn as pictures
 AGREES, CLOSE = 1e-5, 1e-3  # relative errors: backprop agrees / is close
 
+PHASE_SECTION = {Stage.FORWARD: "forward", Stage.LOSS: "loss", Stage.BACKWARD: "delta", Stage.UPDATE: "update"}
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -262,6 +263,14 @@ class InspectorScreen(Screen[None]):
             self.layer = target  # the watcher redraws
         elif self.is_mounted:
             self._render_all()
+        if self.follow and self.is_mounted:
+            self.call_after_refresh(self._scroll_to_phase)
+
+    def _scroll_to_phase(self) -> None:
+        """Bring what the phase just done computed into view: loss → ③, backward → ④, update → ⑥."""
+        section = PHASE_SECTION.get(self.trace.phase.stage)
+        if section is not None:
+            self.query_one(f"#sec-{section}").scroll_visible(animate=False, top=True)
 
     def validate_layer(self, layer: int) -> int:
         return min(max(int(layer), 0), self.n_layers - 1)
@@ -391,7 +400,7 @@ class InspectorScreen(Screen[None]):
         elif self.look_only:
             hint = "   a look at one step: the weights are not changed"
         else:
-            hint = "   step done: the weights are updated (p: next mini-batch)"
+            hint = "   step done, weights updated (p: next mini-batch)"
 
         def line(short: bool, lo: int, hi: int, with_hint: bool) -> Text:
             text = Text("step: ", style="bold")
