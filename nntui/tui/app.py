@@ -83,6 +83,8 @@ PALETTE_HELP = {
     "cycle('dataset')": "Switch to the next dataset: new points and fresh weights.",
     "cycle('activation')": "Switch the hidden layers to the next activation function; the weights are reset.",
     "cycle('optimizer')": "Switch to the next optimizer (sgd, momentum, nesterov, adam); the weights are reset.",
+    "speed(-1)": "Train at the next slower pace (1, 3, 10, 20, 60, 200 epochs/s, full speed).",
+    "speed(1)": "Train at the next faster pace (1, 3, 10, 20, 60, 200 epochs/s, full speed).",
     "move_probe(-1, 0)": "Move the probe one heatmap cell left.",
     "move_probe(0, 1)": "Move the probe one heatmap cell up.",
     "move_probe(0, -1)": "Move the probe one heatmap cell down.",
