@@ -264,7 +264,8 @@ class InspectorScreen(Screen[None]):
         elif self.is_mounted:
             self._render_all()
         if self.follow and self.is_mounted:
-            self.call_after_refresh(self._scroll_to_phase)
+            # After the refresh that lays the new numbers out: the sections' places change with them.
+            self.call_after_refresh(self.call_after_refresh, self._scroll_to_phase)
 
     def _scroll_to_phase(self) -> None:
         """Bring what the phase just done computed into view: loss → ③, backward → ④, update → ⑥."""
