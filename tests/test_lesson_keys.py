@@ -119,3 +119,14 @@ async def test_every_palette_entry_has_its_own_description():
         assert len(set(ours.values())) == len(ours), [h for h in ours.values() if list(ours.values()).count(h) > 1]
         assert "First epoch (Home)" in ours and "first recorded epoch" in ours["First epoch (Home)"]
         assert "Back 10 ({)" in ours and "10" in ours["Back 10 ({)"]
+
+
+async def test_i_says_so_on_the_top_row_at_80_columns():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        await pilot.pause()
+        top = app.screen._compositor.render_strips()[0].text
+        assert "the weights are not changed" in top

@@ -842,8 +842,8 @@ class NNTuiApp(App):
         data = self.session.dataset
         self._sample = (self._sample + 1) % data.n_train
         k = self._sample
-        title = (f"a look at training sample #{k} (label "
-                 f"{data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]}): the weights are not changed")
+        label = data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]
+        title = f"a look at sample #{k} (label {label}): the weights are not changed"
         self._titles[self.live.request("inspect", k)] = title
 
     def action_inspect_probe(self) -> None:
@@ -855,7 +855,7 @@ class NNTuiApp(App):
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
-        title = f"a look at the probe {self._xy(self.probe)}, labelled as its nearest training point: the weights are not changed"
+        title = f"a look at the probe {self._xy(self.probe)}: the weights are not changed (labelled as its nearest training point)"
         self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
