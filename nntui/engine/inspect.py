@@ -372,7 +372,7 @@ def check_gradients(
     """(index, analytic, numerical, relative error) for the given flat parameter indices.
 
     The gradient of the trainer's objective (mean data loss + regularization penalty) on the
-    samples x, t: by backprop and by central differences (J(p+ε) − J(p−ε)) / 2ε, at the
+    samples x, t: by backprop and by central differences (L(p+ε) − L(p−ε)) / 2ε, at the
     trainer's current parameters or at ``params`` (e.g. ``trace_params(trace)``, the weights a
     trace's step started from, so the analytic column is the trace's ∂L/∂W).  Computed in
     float64 on a copy of the network, so the trainer's parameters stay exactly as they were.

@@ -527,8 +527,8 @@ class InspectorScreen(Screen[None]):
                 line = Text("  L = ")
                 line.append(format_number(trace.loss), style="bold")
                 if trace.penalty:
-                    line.append(f"   objective J = L + {trace.reg.upper()} penalty {format_number(trace.penalty)}"
-                                f" = {format_number(trace.loss + trace.penalty)}")
+                    line.append(f"   with the {trace.reg.upper()} penalty {format_number(trace.penalty)}:"
+                                f" {format_number(trace.loss + trace.penalty)}, what the gradients below descend")
                 body = line
                 if trace.dloss_da is not None:
                     line.append(f"   {gradient}", style="bold")
