@@ -73,6 +73,8 @@ CYCLES = {
     "optimizer": tuple(OPTIMIZERS),
 }
 
+LOOK = "a look at"  # how the inspector's title starts for i and Enter: a step traced on a copy, no weight changed
+
 # The command palette's description of a key whose action method serves several keys (else the
 # method's docstring), keyed by the binding's action string.
 PALETTE_HELP = {
@@ -843,7 +845,7 @@ class NNTuiApp(App):
         self._sample = (self._sample + 1) % data.n_train
         k = self._sample
         label = data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]
-        title = f"a look at sample #{k} (label {label}): the weights are not changed"
+        title = f"{LOOK} sample #{k} (label {label}): the weights are not changed"
         self._titles[self.live.request("inspect", k)] = title
 
     def action_inspect_probe(self) -> None:
@@ -855,7 +857,7 @@ class NNTuiApp(App):
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
-        title = f"a look at the probe {self._xy(self.probe)}: the weights are not changed (labelled as its nearest training point)"
+        title = f"{LOOK} the probe {self._xy(self.probe)}: the weights are not changed (labelled as its nearest training point)"
         self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
@@ -869,7 +871,7 @@ class NNTuiApp(App):
 
     def _show_trace(self, trace, title: str) -> None:
         """Open the inspector on a traced step (or show it in the open one)."""
-        look_only = title.startswith("a look at")  # i and Enter trace a step on a copy of the network
+        look_only = title.startswith(LOOK)  # i and Enter trace a step on a copy of the network
         if isinstance(self.screen, InspectorScreen):
             self.screen.inspector_title = title
             self.screen.look_only = look_only
