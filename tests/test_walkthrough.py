@@ -31,8 +31,8 @@ def lesson_steps() -> dict[int, str]:
 
 def screen_quotes(step: str) -> list[str]:
     """The `…` spans of a step that quote the screen."""
-    return [q for q in re.findall(r"`([^`]+)`", step) if any(mark in q for mark in SCREEN_MARKS)
-            and not q.startswith("nntui ")]
+    return [q for q in re.findall(r"`([^`]+)`", step)
+            if len(q) > 2 and any(mark in q for mark in SCREEN_MARKS) and not q.startswith("nntui ")]  # not → or {
 
 
 STEPS = lesson_steps()
@@ -41,7 +41,7 @@ STEPS = lesson_steps()
 def test_the_lesson_has_its_steps_and_quotes():
     assert set(STEPS) >= set(range(1, 10))
     assert "z₁ = x·W₁ + b₁" in screen_quotes(STEPS[2])  # the parsing finds formulas, not keys
-    assert "p" not in screen_quotes(STEPS[2]) and not any(q.startswith("nntui") for q in screen_quotes(STEPS[1]))
+    assert "p" not in screen_quotes(STEPS[2]) and "→" not in screen_quotes(STEPS[2]) and not any(q.startswith("nntui") for q in screen_quotes(STEPS[1]))
 
 
 def app_of_step_1() -> NNTuiApp:
