@@ -371,7 +371,8 @@ def test_weight_and_bias_indices_round_trip() -> None:
                 k = weight_index(net, l, i, j)
                 seen.add(k)
                 assert describe_index(net.sizes, k) == ("W", l, i, j)
-                assert param_label(net.sizes, k) == f"W{l}[{i},{j}]"
+                source = f"x{i + 1}" if l == 0 else f"n{i + 1}"
+                assert param_label(net.sizes, k) == f"W{'₁₂₃'[l]} {source}→n{j + 1}"
                 saved = net.params[k]
                 net.params[k] = 42.0
                 assert net.W[l][i, j] == 42.0
@@ -380,12 +381,13 @@ def test_weight_and_bias_indices_round_trip() -> None:
             k = bias_index(net, l, j)
             seen.add(k)
             assert describe_index(net.sizes, k) == ("b", l, j, 0)
-            assert param_label(net.sizes, k) == f"b{l}[{j}]"
+            assert param_label(net.sizes, k) == f"b{'₁₂₃'[l]} n{j + 1}"
             saved = net.params[k]
             net.params[k] = -7.0
             assert net.b[l][j] == -7.0
             net.params[k] = saved
     assert seen == set(range(len(net.params)))
+    assert param_label(net.sizes, weight_index(net, 0, 1, 2), ["height", "age"]) == "W₁ age→n3"
     assert layer_indices(net, 1) == [weight_index(net, 1, i, j) for i in range(4) for j in range(3)]
     assert layer_indices(net, 2, biases=True)[-1] == len(net.params) - 1
     for bad in ((3, 0, 0), (0, 2, 0), (0, 0, 4), (-1, 0, 0)):

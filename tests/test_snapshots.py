@@ -106,3 +106,35 @@ def test_inspector_phase_stepping(snap_compare):
         await pilot.pause()
 
     assert snap_compare(trained_app(20), terminal_size=(120, 40), run_before=phases)
+
+
+@pytest.mark.parametrize("phases", [1, 2, 6])  # forward; loss (no δ yet); the update (4,2: three backward phases)
+def test_inspector_phase(snap_compare, phases):
+    from nntui.tui.inspector_screen import InspectorScreen
+
+    async def step(pilot):
+        await settle(pilot)
+        app = pilot.app
+        for n in range(1, phases + 1):
+            await pilot.press("p")
+            while not (isinstance(app.screen, InspectorScreen) and app.screen.trace.n_done == n):
+                await pilot.pause(0.01)
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(trained_app(20), terminal_size=(120, 40), run_before=step)
+
+
+def test_inspector_look_only(snap_compare):
+    """`i`: a step on one training sample, which says the weights are not changed."""
+    from nntui.tui.inspector_screen import InspectorScreen
+
+    async def look(pilot):
+        await settle(pilot)
+        await pilot.press("i")
+        while not isinstance(pilot.app.screen, InspectorScreen):
+            await pilot.pause(0.01)
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(trained_app(20), terminal_size=(80, 24), run_before=look)

@@ -124,8 +124,9 @@ async def test_shows_the_traces_numbers() -> None:
         assert format_number(lt.dW[0, 0]) in section_text(screen, "grad")
         assert format_number(lt.dW_update[1, 1]) in section_text(screen, "update")
         # The formulas, in plain text, and the names of things.
-        assert "z₁ = a₁·W₁ + b₁" in text and "a₂ = tanh(z₁)" in text
-        assert "δ₁ = (δ₂·W₂ᵀ) ⊙ tanh'(z₁)" in text and "∂L/∂W₁ = a₁ᵀ·δ₁ + 0.01·W₁" in text
+        # Layer 2 on screen is weight layer 1: layers count from the first hidden layer, a₀ = x.
+        assert "z₂ = a₁·W₂ + b₂" in text and "a₂ = tanh(z₂)" in text
+        assert "δ₂ = (δ₃·W₃ᵀ) ⊙ tanh'(z₂)" in text and "∂L/∂W₂ = a₁ᵀ·δ₂ + 0.01·W₂" in text
         assert "w ← w − lr·∂L/∂w" in text and "Adam step" in text
         assert "forward ✓" in text and "update ✓" in text and "adam, lr 0.03" in text
 
@@ -135,10 +136,10 @@ async def test_shows_the_traces_numbers() -> None:
         assert screen.layer == 2
         loss_text = section_text(screen, "loss")
         assert format_number(trace.loss) in loss_text
-        assert format_number(trace.dloss_da[0, 0]) in loss_text and "∂L/∂a₃" in loss_text
+        assert format_number(trace.dloss_da[0, 0]) in loss_text and "∂L/∂a₃ = (a₃ − t)/n" in loss_text
         assert "L = ½·Σ(a − t)²" in loss_text
         assert format_number(trace.layers[2].delta[4, 0]) in section_text(screen, "delta")
-        assert "δ₂ = ∂L/∂a₃ ⊙ tanh'(z₂)" in section_text(screen, "delta")
+        assert "δ₃ = ∂L/∂a₃ ⊙ tanh'(z₃)" in section_text(screen, "delta")
 
         # The first layer: the inputs x, with the feature names.
         await pilot.press("left", "left")
@@ -165,7 +166,7 @@ async def test_left_right_change_the_layer_and_post_layer_changed() -> None:
         await pilot.press("left", "left", "left")
         await pilot.pause()
         assert screen.layer == 0 and app.layer_messages == [1, 2, 1, 0]
-        assert "[ W₀ 2→4 tanh ]" in rendered_text(screen)
+        assert "[ 1: W₁ 2→4 tanh ]" in rendered_text(screen)
 
 
 async def test_gradient_check_table_and_verdict() -> None:
@@ -180,7 +181,7 @@ async def test_gradient_check_table_and_verdict() -> None:
         text = section_text(screen, "gradcheck")
         assert "analytic" in text and "numerical" in text and "relative error" in text
         assert "backprop agrees" in text and "max relative error" in text
-        assert "W1[0,0]" in text and "W1[3,2]" in text
+        assert "W₂ n1→n1" in text and "W₂ n4→n3" in text  # W[1][0, 0] and W[1][3, 2]
         dW = app.first_trace.layers[1].dW
         assert format_number(dW[0, 0]) in text  # analytic = the trace's ∂L/∂W₁
         # Another layer has no check until asked; going back shows it again.
@@ -227,14 +228,18 @@ async def test_p_requests_the_next_phase_and_the_screen_follows() -> None:
         await pilot.pause()
         assert app.phase_requests == 1 and screen.trace.phase == "loss" and screen.layer == 2
         assert format_number(screen.trace.loss) in section_text(screen, "loss")
-        await pilot.press("p")  # → backward 2
+        # The engine has δ of the output layer already, but the step bar says backward has not run: not shown.
+        assert screen.trace.layers[2].delta is not None
+        assert "not computed yet: phase backward 3" in section_text(screen, "delta")
+        assert "backward 3 …" in rendered_text(screen)
+        await pilot.press("p")  # → the engine's backward 2: layer 3 on screen
         await pilot.pause()
         assert screen.trace.phase == "backward 2" and screen.layer == 2
         assert format_number(screen.trace.layers[2].dW[0, 0]) in section_text(screen, "grad")
-        await pilot.press("p")  # → backward 1
+        await pilot.press("p")  # → the engine's backward 1: layer 2 on screen
         await pilot.pause()
         assert screen.layer == 1 and app.layer_messages[-2:] == [2, 1]
-        assert "backward 1 ✓" in rendered_text(screen) and "backward 0 …" in rendered_text(screen)
+        assert "backward 2 ✓" in rendered_text(screen) and "backward 1 …" in rendered_text(screen)
         await pilot.press("p", "p")  # → backward 0, update
         await pilot.pause()
         assert screen.trace.complete and app.trainer.steps == 1
@@ -289,7 +294,7 @@ async def test_sample_trace_of_a_wide_network() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         forward = section_text(app.screen, "forward")
-        assert "x (inputs) (3×64)" in forward and "W₀ (64×12)" in forward and "…" in forward
+        assert "x (inputs) (3×64)" in forward and "W₁ (64×12)" in forward and "…" in forward
         await pilot.press("right")
         await pilot.pause()
         assert "softmax" in rendered_text(app.screen)

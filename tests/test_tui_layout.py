@@ -8,7 +8,7 @@ import pytest
 from textual.widgets._toast import Toast
 
 from nntui.engine.trainer import EpochStats
-from nntui.tui.inspector_screen import InspectorScreen
+from nntui.tui.inspector_screen import InspectorScreen, phase_name
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.status_bar import StatusBar
 from test_tui_app import make_app, wait_for
@@ -140,7 +140,7 @@ async def test_the_inspector_header_fits_80_columns(layers):
             header = app.screen.query_one(f"#inspector-{name}")
             assert header.region.height == 1 and header.region.y == i
             assert rows[i].startswith(start)
-        current = app.screen.trace.phases[4]  # the phase the next p runs: always shown
+        current = phase_name(app.screen.trace.phases[4])  # the phase the next p runs: always shown
         assert f"{current} …" in rows[1] or f"{current.replace('backward', 'back')} …" in rows[1]
         await pilot.resize_terminal(200, 60)
         await pilot.pause()

@@ -1,8 +1,8 @@
 """Numerical gradient check: compare backprop's gradient with central differences.
 
-    ∂J/∂p ≈ (J(p + ε) - J(p - ε)) / 2ε      for every parameter p,
+    ∂L/∂p ≈ (L(p + ε) - L(p - ε)) / 2ε      for every parameter p,
 
-where J is the data loss plus the regularization penalty.  The relative error
+where L is the data loss plus the regularization penalty (the inspector's one loss symbol).  The relative error
 |analytic - numeric| / max(|analytic| + |numeric|, tiny) should be ~1e-7 or smaller in float64.
 """
 
@@ -18,13 +18,13 @@ Array = np.ndarray
 
 
 def objective(net: Network, loss: Loss, x: Array, t: Array, reg: str = "none", reg_rate: float = 0.0) -> float:
-    """J = mean data loss + regularization penalty, at the network's current parameters."""
+    """L = mean data loss + regularization penalty, at the network's current parameters."""
     fwd = net.forward(x)
     return loss.value(fwd.z[-1], fwd.output, t) + penalty(net.params[: net.n_weights], reg, reg_rate)
 
 
 def analytic_gradient(net: Network, loss: Loss, x: Array, t: Array, reg: str = "none", reg_rate: float = 0.0) -> Array:
-    """∂J/∂params by backpropagation (a copy of the flat gradient)."""
+    """∂L/∂params by backpropagation (a copy of the flat gradient)."""
     fwd = net.forward(x)
     net.backward(fwd, loss.delta(fwd.z[-1], fwd.output, t, net.output))
     add_penalty_gradient(net.grad[: net.n_weights], net.params[: net.n_weights], reg, reg_rate)
@@ -35,7 +35,7 @@ def numerical_gradient(
     net: Network, loss: Loss, x: Array, t: Array, reg: str = "none", reg_rate: float = 0.0,
     eps: float = 1e-5, indices=None,
 ) -> Array:
-    """∂J/∂params by central differences (for the given flat indices, or all)."""
+    """∂L/∂params by central differences (for the given flat indices, or all)."""
     indices = range(len(net.params)) if indices is None else indices
     grad = np.zeros(len(net.params))
     for i in indices:

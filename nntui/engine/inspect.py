@@ -155,10 +155,20 @@ def describe_index(sizes: Sequence[int], index: int) -> tuple[str, int, int, int
     raise IndexError(f"parameter index {index} out of range for a {'-'.join(map(str, sizes))} network")
 
 
-def param_label(sizes: Sequence[int], index: int) -> str:
-    """A readable name of a flat parameter index, e.g. "W1[0,2]" or "b1[2]"."""
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def param_label(sizes: Sequence[int], index: int, inputs: Sequence[str] = ()) -> str:
+    """A flat parameter index named as the screen numbers layers and neurons (layer 1 is the
+    first hidden layer, neurons from 1): "W₁ x1→n3" is the weight from input x1 to neuron 3 of
+    layer 1 (W[0][0, 2] here), "b₂ n1" the bias of neuron 1 of layer 2.  ``inputs`` names the
+    input features (x1, x2, … if not given)."""
     kind, l, i, j = describe_index(sizes, index)
-    return f"W{l}[{i},{j}]" if kind == "W" else f"b{l}[{i}]"
+    layer = str(l + 1).translate(SUBSCRIPTS)
+    if kind == "b":
+        return f"b{layer} n{i + 1}"
+    source = (inputs[i] if i < len(inputs) else f"x{i + 1}") if l == 0 else f"n{i + 1}"
+    return f"W{layer} {source}→n{j + 1}"
 
 
 def layer_indices(net, l: int, biases: bool = False) -> list[int]:
@@ -362,7 +372,7 @@ def check_gradients(
     """(index, analytic, numerical, relative error) for the given flat parameter indices.
 
     The gradient of the trainer's objective (mean data loss + regularization penalty) on the
-    samples x, t: by backprop and by central differences (J(p+ε) − J(p−ε)) / 2ε, at the
+    samples x, t: by backprop and by central differences (L(p+ε) − L(p−ε)) / 2ε, at the
     trainer's current parameters or at ``params`` (e.g. ``trace_params(trace)``, the weights a
     trace's step started from, so the analytic column is the trace's ∂L/∂W).  Computed in
     float64 on a copy of the network, so the trainer's parameters stay exactly as they were.

@@ -30,6 +30,7 @@ class Loss:
 
     name = ""
     formula = ""  # L for one sample, as the inspector shows it
+    gradient = ""  # ∂L/∂a of the mean over the n samples of a mini-batch, with {a} for the output's name
     outputs: tuple[str, ...] = ()  # output activations this loss may be used with
     default_output = ""  # the one --output auto picks
     regression = False  # may be used on regression data (else classification only)
@@ -61,6 +62,7 @@ class BinaryCrossEntropy(Loss):
 
     name = "bce"
     formula = "L = −Σ[t·log a + (1 − t)·log(1 − a)]"
+    gradient = "({a} − t)/({a}·(1 − {a}))/n"
     outputs = ("sigmoid",)
     default_output = "sigmoid"
     cancels = {"sigmoid": "for a sigmoid output with cross-entropy f' = a(1 − a) cancels: simply (a − t)/n"}
@@ -85,6 +87,7 @@ class CrossEntropy(Loss):
 
     name = "ce"
     formula = "L = −Σ t·log a"
+    gradient = "−(t/{a})/n"
     outputs = ("softmax",)
     default_output = "softmax"
     cancels = {"softmax": "for a softmax output with cross-entropy its Jacobian cancels: simply (a − t)/n"}
@@ -111,6 +114,7 @@ class SquaredError(Loss):
 
     name = "squared"
     formula = "L = ½·Σ(a − t)²"
+    gradient = "({a} − t)/n"
     outputs = ("linear", "tanh", "sigmoid")
     default_output = "linear"
     regression = True

@@ -76,6 +76,25 @@ CYCLES = {
     "optimizer": tuple(OPTIMIZERS),
 }
 
+LOOK = "a look at"  # how the inspector's title starts for i and Enter: a step traced on a copy, no weight changed
+
+# The command palette's description of a key whose action method serves several keys (else the
+# method's docstring), keyed by the binding's action string.
+PALETTE_HELP = {
+    "rewind(-1)": "Show the recorded epoch before the one on screen; training pauses.",
+    "rewind(1)": "Show the recorded epoch after the one on screen; from the latest, back to live.",
+    "rewind(-10)": "Go back 10 recorded epochs from the one on screen; training pauses.",
+    "rewind(10)": "Go forward 10 recorded epochs from the one on screen.",
+    "cycle('dataset')": "Switch to the next dataset: new points and fresh weights.",
+    "cycle('activation')": "Switch the hidden layers to the next activation function; the weights are reset.",
+    "cycle('optimizer')": "Switch to the next optimizer (sgd, momentum, nesterov, adam); the weights are reset.",
+    "speed(-1)": "Train at the next slower pace (1, 3, 10, 20, 60, 200 epochs/s, full speed).",
+    "speed(1)": "Train at the next faster pace (1, 3, 10, 20, 60, 200 epochs/s, full speed).",
+    "move_probe(-1, 0)": "Move the probe one heatmap cell left.",
+    "move_probe(0, 1)": "Move the probe one heatmap cell up.",
+    "move_probe(0, -1)": "Move the probe one heatmap cell down.",
+}
+
 
 class NNTuiApp(App):
     """Train a network in a child process and draw what it learns."""
@@ -111,6 +130,7 @@ class NNTuiApp(App):
         Binding("right_square_bracket", "rewind(1)", "Forward", key_display="]", show=False),
         Binding("left_curly_bracket", "rewind(-10)", "Back 10", key_display="{", show=False),
         Binding("right_curly_bracket", "rewind(10)", "Forward 10", key_display="}", show=False),
+        Binding("home", "first_epoch", "First epoch", key_display="Home", show=False),
         Binding("end", "live", "Live", show=False),
         Binding("n", "new_data", "New data", show=False),
         Binding("t", "toggle_test", "Test points", show=False),
@@ -163,6 +183,8 @@ class NNTuiApp(App):
         self._sample = -1  # the training sample the inspector showed last
         self._points_edited = False  # points were added or removed: rewinding stops at the last edit
         self._rewinding_from: int | None = None  # the epoch shown when [ or { asked for an earlier one
+        self._drawn_epoch: int | None = None  # the live epoch last drawn (rewinding starts from it)
+        self._run_note = "training starts there"  # why nothing is recorded before this run's first epoch
         # The panels, kept at hand: updates may still arrive while the app shuts down.
         self.diagram = NetworkDiagram(id="diagram")
         self.plot = LossPlot(id="plot")
@@ -312,6 +334,8 @@ class NNTuiApp(App):
         self.selected = self.diagram.selected = self.weights.selected = None
         self.probe = None
         self.view_epoch = None
+        self._drawn_epoch = None
+        self._run_note = "the history was cleared: " + note
         self._points_edited = False
         self._titles.clear()  # traces still on their way are of the old network
         self._configure_panels()
@@ -458,6 +482,7 @@ class NNTuiApp(App):
             dataset=self.settings.dataset,
             layers="-".join(map(str, self.view.net.sizes)),
             lr=stats.lr if self.view_epoch is not None else snap.lr,
+            batches=None if self.view_epoch is not None or update.running else (update.batch_in_epoch, update.n_batches),
         )
 
     def _draw(self) -> None:
@@ -480,6 +505,7 @@ class NNTuiApp(App):
             self.view.load_params(self._viewed.params)
         else:
             self.view.load(update.snapshot)
+            self._drawn_epoch = update.snapshot.epoch
         off = self._shown_off()
         diagram = self.diagram
         diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels,
@@ -539,23 +565,32 @@ class NNTuiApp(App):
 
     # ------------------------------------------------------------------ rewind
     def action_rewind(self, delta: int) -> None:
-        """Show an earlier (delta < 0) or later recorded epoch; training pauses."""
+        """Show an earlier (delta < 0) or later recorded epoch, counted from the one on screen; training pauses."""
         if self.latest is None:
             return
         if self.state == RunState.RUNNING:
             self.live.pause()
-        shown = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        shown = self.view_epoch
+        if shown is None:  # live: the epoch drawn, which training may already be past
+            shown = self.latest.snapshot.epoch if self._drawn_epoch is None else self._drawn_epoch
         self._rewinding_from = shown if delta < 0 else None
         self.live.request("view", shown, delta)
+
+    def action_first_epoch(self) -> None:
+        """Show the first recorded epoch of this run; training pauses."""
+        self.action_rewind(-(10**9))  # the history clamps it to the oldest epoch it holds
 
     def _show_view(self, view: EpochView) -> None:
         """The training process sent the recorded epoch asked for: show it (or live, if it is the latest)."""
         if view.generation != self.generation or self.latest is None:
             return
         back_from, self._rewinding_from = self._rewinding_from, None
-        if self._points_edited and back_from is not None and view.epoch is not None and view.epoch >= back_from:
-            self.notify(f"Rewinding goes back to epoch {view.epoch}, where the points were edited: "
-                        "the epochs before trained on other points.", severity="warning")
+        if back_from is not None and (view.epoch is None or view.epoch >= back_from):
+            if self._points_edited and view.epoch is not None:
+                self.notify(f"Rewinding goes back to epoch {view.epoch}, where the points were edited: "
+                            "the epochs before trained on other points.", severity="warning")
+            else:
+                self.notify(f"nothing recorded before epoch {back_from}: {self._run_note}", severity="warning")
         if view.epoch is None or view.epoch >= self.latest.snapshot.epoch:
             self.view_epoch = None
             return
@@ -613,6 +648,7 @@ class NNTuiApp(App):
     def action_reset(self) -> None:
         """Start again from the seed's initial weights, on the same data."""
         self._rebuild(self.settings, "reset: fresh weights, same data", same_data=True, weights=self._start_weights)
+        self._run_note = "r started a new run"
 
     def action_new_data(self) -> None:
         """New data (and weights) from the next seed."""
@@ -816,7 +852,8 @@ class NNTuiApp(App):
         data = self.session.dataset
         self._sample = (self._sample + 1) % data.n_train
         k = self._sample
-        title = f"training sample #{k} (label {data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]})"
+        label = data.class_names[data.y_train[k]] if data.class_names else data.y_train[k]
+        title = f"{LOOK} sample #{k} (label {label}): the weights are not changed"
         self._titles[self.live.request("inspect", k)] = title
 
     def action_inspect_probe(self) -> None:
@@ -828,7 +865,7 @@ class NNTuiApp(App):
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
-        title = f"probe {self._xy(self.probe)}, labelled as its nearest training point"
+        title = f"{LOOK} the probe {self._xy(self.probe)}: the weights are not changed (labelled as its nearest training point)"
         self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
@@ -837,13 +874,15 @@ class NNTuiApp(App):
             return
         self._continue_from_view()
         epoch, batch = self.latest.snapshot.epoch, self.latest.batch_in_epoch
-        title = f"phase stepping: mini-batch {batch + 1} of {self.latest.n_batches}, epoch {epoch + 1}"
+        title = f"phase stepping: batch {batch + 1}/{self.latest.n_batches} after epoch {epoch}"
         self._titles[self.live.request("phase")] = title
 
     def _show_trace(self, trace, title: str) -> None:
         """Open the inspector on a traced step (or show it in the open one)."""
+        look_only = title.startswith(LOOK)  # i and Enter trace a step on a copy of the network
         if isinstance(self.screen, InspectorScreen):
             self.screen.inspector_title = title
+            self.screen.look_only = look_only
             self.screen.show_trace(trace)
             return
         session = self.session
@@ -854,7 +893,7 @@ class NNTuiApp(App):
             return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
 
         screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck,
-                                 images=self.images)
+                                 images=self.images, look_only=look_only)
         self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
 
     def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
@@ -1045,7 +1084,11 @@ class NNTuiApp(App):
                 continue
             method = getattr(self, f"action_{binding.action.split('(')[0]}")
             title = f"{binding.description} ({binding.key_display or binding.key.split(',')[0]})"
-            yield SystemCommand(title, (method.__doc__ or "").strip(), lambda a=binding.action: self.run_action(a))
+            help_text = PALETTE_HELP.get(binding.action)
+            if help_text is None and binding.action.startswith("add_point("):
+                help_text = f"{binding.description}: a training point of class {binding.key} (regression: 0 the lowest target, 1 the highest)."
+            help_text = help_text or (method.__doc__ or "").strip()
+            yield SystemCommand(title, help_text, lambda a=binding.action: self.run_action(a))
 
 
 def next_speed(rate: float | None, direction: int) -> float | None:

@@ -100,8 +100,8 @@ diverged or stopped (in red, with what to do about it), or which past epoch is s
 
 | Key | What it does |
 |---|---|
-| `p` | the next **phase** of the current mini-batch: forward → loss → backward (one layer per press, from the output down) → update. The inspector opens and follows; finishing the phases is exactly one `b` step |
-| `i` | the **inspector** for one training sample (the next one each time): per layer z, a = f(z), the loss and ∂L/∂a, the deltas δ walking backwards, ∂L/∂W, ∂L/∂b and the update the optimizer applies. `←`/`→` change the layer, which is highlighted on the diagram |
+| `p` | the next **phase** of the current mini-batch: forward → loss → backward (one layer per press, from the output down) → update. The inspector opens and follows; finishing the phases is exactly one `b` step; the status line counts the batches (`epoch 0 · batch 3/25`) |
+| `i` | the **inspector** for one training sample (the next one each time): per layer z, a = f(z), the loss and ∂L/∂a, the deltas δ walking backwards, ∂L/∂W, ∂L/∂b and the update the optimizer would apply — a look only: the weights are not changed. `←`/`→` change the layer, which is highlighted on the diagram |
 | `g` | in the inspector: **gradient check** — backprop's ∂L/∂w beside the numerical (central difference) one, with their relative error |
 | `c` | the **probe**: a cross on the heatmap (arrows or a click move it) showing the point's prediction and every neuron's activation on the diagram; `enter` opens the inspector for that point (labelled like its nearest training point) |
 | `0`–`9`, `Delete` | with the probe: add a training point of class 0–9 (in the legend's order: two classes, `0` orange −1, `1` blue +1; regression: `0` the lowest target, `1` the highest) at its cross; `Delete` removes the point nearest it. Training goes on from the next mini-batch with the new points (an outlier shows **overfitting**: the boundary bends around it); rewinding stops at the edit |
@@ -118,8 +118,8 @@ keep the weights and the switched-off neurons, which `--load` brings back.
 
 ## Going back in time
 
-`[` / `]` one recorded epoch back / forward, `{` / `}` ten, `End` back to live. Every panel
-shows that epoch; pressing `space`, `s`, `b` or `p` continues training from there, and the
+`[` / `]` one recorded epoch back / forward from the one on screen, `{` / `}` ten, `Home` the
+first epoch, `End` back to live. Every panel shows that epoch; pressing `space`, `s`, `b` or `p` continues training from there, and the
 later epochs are dropped. Memory stays bounded: every epoch of the last 1,000 is kept, and
 older ones only on an even stride (1, 2, 4, … epochs apart), at most 1,000 of them — a few
 MB for a small network, however long the run.

@@ -1,14 +1,18 @@
 """The inspector: the numbers of one training step, layer by layer, phase by phase.
 
-It explains, for the selected weight layer l (a[l] → z[l] → a[l+1]), in the order they are
-computed:
+Layers and neurons are numbered as everywhere on screen: layer 1 is the first hidden layer,
+neurons count from 1, a₀ = x.  For the selected layer k (the engine's weight layer k − 1) it
+explains, in the order they are computed:
 
-    ① forward propagation   z_l = a_l · W_l + b_l
-    ② activation            a_{l+1} = f(z_l)
-    ③ prediction and loss   (at the output layer) L and ∂L/∂a
-    ④ backpropagation       δ_l = ∂L/∂z_l, walking backwards from the output
-    ⑤ gradients             ∂L/∂W_l = a_lᵀ · δ_l,  ∂L/∂b_l = Σ δ_l
+    ① forward propagation   z_k = a_{k-1} · W_k + b_k
+    ② activation            a_k = f(z_k)
+    ③ prediction and loss   (at the output layer) L and ∂L/∂a, as the mean over the batch
+    ④ backpropagation       δ_k = ∂L/∂z_k, walking backwards from the output
+    ⑤ gradients             ∂L/∂W_k = a_{k-1}ᵀ · δ_k,  ∂L/∂b_k = Σ δ_k
     ⑥ update rule           what the optimizer changed: Δw (−lr·∂L/∂w for SGD)
+
+Each phase shows only what the step has computed so far: δ_k and ∂L/∂W_k appear with the
+phase "backward k".
 
 with the phase progress of the step on top and, on `g`, a numerical gradient check.
 The numbers come from an ``nntui.engine.inspect.Trace``; ``show_trace`` replaces them.
@@ -34,7 +38,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from nntui.engine import ACTIVATIONS, LOSSES, OPTIMIZERS, decode_outputs
-from nntui.engine.inspect import Stage, Trace, param_label
+from nntui.engine.inspect import Phase, Stage, Trace, param_label
 from nntui.tui.colors import NEGATIVE, POSITIVE, hex_color, no_color
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.images import ImageData
@@ -47,6 +51,7 @@ GRADCHECK_ROWS = 12  # rows of the gradient check table shown
 SAMPLE_PICTURES = 8  # image data: the step's first samples drawn as pictures
 AGREES, CLOSE = 1e-5, 1e-3  # relative errors: backprop agrees / is close
 
+PHASE_SECTION = {Stage.FORWARD: "forward", Stage.LOSS: "loss", Stage.BACKWARD: "delta", Stage.UPDATE: "update"}
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -103,6 +108,7 @@ def matrix(title: str, m: np.ndarray, rows: Sequence[str], cols: Sequence[str]) 
 
 
 def pending(text: str) -> Text:
+    """A dim note in place of numbers not computed yet."""
     return Text(f"  {text}", style="dim italic")
 
 
@@ -187,7 +193,7 @@ class InspectorScreen(Screen[None]):
 
         def __init__(self, layer: int) -> None:
             super().__init__()
-            self.layer = layer  # weight layer l: links W[l], neurons of layer l+1
+            self.layer = layer  # weight layer l: links W[l], neurons of layer l+1 (on screen: layer l+1)
 
     class PhaseRequested(Message):
         """`p`: the user asks for the next phase (the app advances its stepper and calls show_trace)."""
@@ -203,8 +209,10 @@ class InspectorScreen(Screen[None]):
         layer: int | None = None,
         follow: bool = True,
         images: ImageData | None = None,
+        look_only: bool = False,
     ) -> None:
         super().__init__()
+        self.look_only = look_only  # the trace is a look at a step on a copy: no weight was changed
         self.images = images  # image data: the samples are drawn as pictures too
         self.trace = trace
         self.sizes = tuple(int(n) for n in sizes)
@@ -255,6 +263,15 @@ class InspectorScreen(Screen[None]):
             self.layer = target  # the watcher redraws
         elif self.is_mounted:
             self._render_all()
+        if self.follow and self.is_mounted:
+            # After the refresh that lays the new numbers out: the sections' places change with them.
+            self.call_after_refresh(self.call_after_refresh, self._scroll_to_phase)
+
+    def _scroll_to_phase(self) -> None:
+        """Bring what the phase just done computed into view: loss → ③, backward → ④, update → ⑥."""
+        section = PHASE_SECTION.get(self.trace.phase.stage)
+        if section is not None:
+            self.query_one(f"#sec-{section}").scroll_visible(animate=False, top=True)
 
     def validate_layer(self, layer: int) -> int:
         return min(max(int(layer), 0), self.n_layers - 1)
@@ -308,7 +325,7 @@ class InspectorScreen(Screen[None]):
         check.set_class(l in self.checks, "-shown")
         if l in self.checks:
             check.update(self._gradcheck_renderable(l, self.checks[l]))
-            check.border_title = f"gradient check, W{sub(l)}"
+            check.border_title = f"gradient check, W{sub(l + 1)} (layer {l + 1})"
 
     def _show_network(self, trace: Trace, l: int) -> None:
         """The diagram above the numbers: this step's weights, the first sample's activations,
@@ -379,14 +396,20 @@ class InspectorScreen(Screen[None]):
         trace = self.trace
         phases = trace.phases or (trace.phase,)
         done = trace.n_done
-        hint = "   (p: next phase)" if done < len(phases) else "   step done (p: next mini-batch)"
+        if done < len(phases):
+            hint = "   (p: next phase)"
+        elif self.look_only:
+            hint = "   a look at one step: the weights are not changed"
+        else:
+            hint = "   step done, weights updated (p: next mini-batch)"
 
         def line(short: bool, lo: int, hi: int, with_hint: bool) -> Text:
             text = Text("step: ", style="bold")
             if lo > 0:
                 text.append("… → ", style="dim")
             for k in range(lo, hi):
-                name = phases[k].replace("backward", "back") if short else phases[k]
+                name = phase_name(phases[k])
+                name = name.replace("backward", "back") if short else name
                 if k > lo:
                     text.append(" → ", style="dim")
                 if k < done:
@@ -402,7 +425,7 @@ class InspectorScreen(Screen[None]):
             return text
 
         n = len(phases)
-        for short, with_hint in ((False, True), (False, False), (True, False)):
+        for short, with_hint in ((False, True), (True, True), (False, False), (True, False)):
             text = line(short, 0, n, with_hint)
             if text.cell_len <= width:
                 return text
@@ -412,7 +435,7 @@ class InspectorScreen(Screen[None]):
         return text
 
     def _layers_text(self, width: int) -> Text:
-        """'layer (←/→): [ W₀ 2→4 tanh ]─ W₁ 4→2 tanh …' on one row of ``width``: the activations
+        """'layer (←/→): [ 1: W₁ 2→4 tanh ]─ 2: W₂ 4→2 tanh …' on one row of ``width``: the activations
         go first, then only the layers around the selected one are shown."""
         n = self.n_layers
 
@@ -424,7 +447,7 @@ class InspectorScreen(Screen[None]):
             for l in range(lo, hi):
                 act = trace.activations[l] if with_activation and l < len(trace.activations) else ""
                 output = " (output)" if with_activation and l == n - 1 else ""
-                label = f" W{sub(l)} {self.sizes[l]}→{self.sizes[l + 1]}{' ' + act if act else ''}{output} "
+                label = f" {l + 1}: W{sub(l + 1)} {self.sizes[l]}→{self.sizes[l + 1]}{' ' + act if act else ''}{output} "
                 if l > lo:
                     text.append("─", style="dim")
                 text.append(f"[{label}]" if l == self.layer else f" {label} ", style="bold reverse" if l == self.layer else "")
@@ -450,97 +473,105 @@ class InspectorScreen(Screen[None]):
         return [f"n{j + 1}" for j in range(self.sizes[k])]
 
     def sections(self, trace: Trace, l: int) -> dict[str, RenderableType]:
-        """The six sections for layer l: forward, activation, loss, delta, grad, update."""
+        """The six sections for weight layer l, shown as layer k = l + 1: forward, activation,
+        loss, delta, grad, update; each with only what the phases done so far computed."""
         L = self.n_layers
         lt = trace.layers[l]
         loss = LOSSES.get(trace.loss_name)
         out_layer = l == L - 1
-        samples = [f"s{i + 1}" for i in range(len(trace.x))]
+        n = len(trace.x)
+        samples = [f"s{i + 1}" for i in range(n)]
         inputs, neurons = self._neuron_names(l), self._neuron_names(l + 1)
         act = trace.activations[l] if l < len(trace.activations) else "f"
+        k = sub(l + 1)  # the layer's number on screen
         a_in = f"a{sub(l)}" if l else "x"
+        backward_done = _done(trace, Phase(Stage.BACKWARD, l))
         s: dict[str, RenderableType] = {}
 
         # ① forward
         forward_parts = [matrix(a_in if l else "x (inputs)", trace.x if l == 0 else trace.layers[l - 1].a, samples, inputs)]
         if lt.W is not None:
-            forward_parts += [matrix(f"W{sub(l)}", lt.W, inputs, neurons), matrix(f"b{sub(l)}", lt.b[None, :], [""], neurons)]
-        forward_parts.append(matrix(f"z{sub(l)}", lt.z, samples, neurons))
+            forward_parts += [matrix(f"W{k}", lt.W, inputs, neurons), matrix(f"b{k}", lt.b[None, :], [""], neurons)]
+        forward_parts.append(matrix(f"z{k}", lt.z, samples, neurons))
         s["forward"] = Group(
-            heading("① forward", f"layer {l}", f"z{sub(l)} = {a_in}·W{sub(l)} + b{sub(l)}",
+            heading("① forward", f"layer {l + 1}", f"z{k} = {a_in}·W{k} + b{k}",
                     "each neuron adds up its inputs times their weights, plus its bias"),
             Columns(forward_parts, padding=(0, 3)),
         )
 
         # ② activation
-        act_parts = [matrix(f"a{sub(l + 1)} = {act}(z{sub(l)})", lt.a, samples, neurons)]
+        act_parts = [matrix(f"a{k} = {act}(z{k})", lt.a, samples, neurons)]
         fn = ACTIVATIONS.get(act)
         if fn is not None and fn.elementwise:
             with np.errstate(all="ignore"):
-                act_parts.append(matrix(f"{act}'(z{sub(l)}), for backprop", fn.df(lt.z, lt.a), samples, neurons))
+                act_parts.append(matrix(f"{act}'(z{k}), for backprop", fn.df(lt.z, lt.a), samples, neurons))
         s["activation"] = Group(
-            heading("② activation", act, f"a{sub(l + 1)} = {act}(z{sub(l)})", fn.note if fn is not None else ""),
+            heading("② activation", act, f"a{k} = {act}(z{k})", fn.note if fn is not None else ""),
             Columns(act_parts, padding=(0, 3)),
         )
 
         # ③ prediction and loss (output layer)
+        a_out = f"a{sub(L)}"
+        gradient = f"∂L/∂{a_out} = {loss.gradient.format(a=a_out)}" if loss is not None and loss.gradient else f"∂L/∂{a_out}"
         if not out_layer:
             s["loss"] = Group(
-                heading("③ prediction and loss", "", "at the output layer", f"(→ layer {L - 1})"),
+                heading("③ prediction and loss", "", "at the output layer", f"(→ layer {L})"),
             )
         else:
             formula = loss.formula if loss is not None else "L"
-            note = f"summed over the outputs, averaged over the {len(trace.x)} samples"
-            parts = [matrix(f"a{sub(L)} = prediction", lt.a, samples, neurons), matrix("t = target", trace.t, samples, neurons)]
+            note = f"summed over the outputs, averaged over the n = {n} samples"
+            parts = [matrix(f"{a_out} = prediction", lt.a, samples, neurons), matrix("t = target", trace.t, samples, neurons)]
             if trace.loss is None:
                 body: RenderableType = pending("computed in phase loss (p)")
             else:
                 line = Text("  L = ")
                 line.append(format_number(trace.loss), style="bold")
                 if trace.penalty:
-                    line.append(f"   objective J = L + {trace.reg.upper()} penalty {format_number(trace.penalty)}"
-                                f" = {format_number(trace.loss + trace.penalty)}")
+                    line.append(f"   with the {trace.reg.upper()} penalty {format_number(trace.penalty)}:"
+                                f" {format_number(trace.loss + trace.penalty)}, what the gradients below descend")
                 body = line
                 if trace.dloss_da is not None:
-                    parts.append(matrix(f"∂L/∂a{sub(L)}", trace.dloss_da, samples, neurons))
+                    line.append(f"   {gradient}", style="bold")
+                    line.append(f"   n = {n}: L is the mean over the {n} samples, so each one's share is 1/n",
+                                style="italic")
+                    parts.append(matrix(f"∂L/∂{a_out}", trace.dloss_da, samples, neurons))
             s["loss"] = Group(heading("③ prediction and loss", trace.loss_name, formula, note), body, Columns(parts, padding=(0, 3)))
 
         # ④ backpropagation: δ
         if out_layer:
-            formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} ⊙ {act}'(z{sub(l)})"
+            formula = f"δ{k} = ∂L/∂{a_out} ⊙ {act}'(z{k})"
             if fn is not None and not fn.elementwise:  # every output depends on every z
-                formula = f"δ{sub(l)} = ∂L/∂a{sub(L)} · ∂a{sub(L)}/∂z{sub(l)} ({act}'s Jacobian)"
+                formula = f"δ{k} = ∂L/∂{a_out} · ∂{a_out}/∂z{k} ({act}'s Jacobian)"
             if loss is not None and act in loss.cancels:
                 note = loss.cancels[act]
             else:
                 note = "δ = ∂L/∂z: how much the loss changes with each neuron's z"
-            when = "loss"
         else:
-            formula = f"δ{sub(l)} = (δ{sub(l + 1)}·W{sub(l + 1)}ᵀ) ⊙ {act}'(z{sub(l)})"
+            above = sub(l + 2)
+            formula = f"δ{k} = (δ{above}·W{above}ᵀ) ⊙ {act}'(z{k})"
             note = "the error of the layer above, sent back through its weights and scaled by f'"
-            when = f"backward {l + 1}"
-        if lt.delta is None:
-            delta_body: RenderableType = pending(f"not computed yet: phase {when} (p)")
+        if lt.delta is None or not backward_done:
+            delta_body: RenderableType = pending(f"not computed yet: phase backward {l + 1} (p)")
         else:
             parts = []
             if not out_layer and trace.layers[l + 1].delta is not None:
-                parts.append(matrix(f"δ{sub(l + 1)} (from above)", trace.layers[l + 1].delta, samples, self._neuron_names(l + 2)))
-            parts.append(matrix(f"δ{sub(l)} = ∂L/∂z{sub(l)}", lt.delta, samples, neurons))
+                parts.append(matrix(f"δ{sub(l + 2)} (from above)", trace.layers[l + 1].delta, samples, self._neuron_names(l + 2)))
+            parts.append(matrix(f"δ{k} = ∂L/∂z{k}", lt.delta, samples, neurons))
             delta_body = Columns(parts, padding=(0, 3))
         s["delta"] = Group(heading("④ backpropagation", "δ", formula, note), delta_body)
 
         # ⑤ gradients
-        formula = f"∂L/∂W{sub(l)} = {a_in}ᵀ·δ{sub(l)}"
+        formula = f"∂L/∂W{k} = {a_in}ᵀ·δ{k}"
         if trace.reg == "l2":
-            formula += f" + {trace.reg_rate:g}·W{sub(l)}"
+            formula += f" + {trace.reg_rate:g}·W{k}"
         elif trace.reg == "l1":
-            formula += f" + {trace.reg_rate:g}·sign(W{sub(l)})"
-        formula += f",   ∂L/∂b{sub(l)} = Σ δ{sub(l)} over the samples"
-        if lt.dW is None:
-            grad_body: RenderableType = pending(f"not computed yet: phase backward {l} (p)")
+            formula += f" + {trace.reg_rate:g}·sign(W{k})"
+        formula += f",   ∂L/∂b{k} = Σ δ{k} over the samples"
+        if lt.dW is None or not backward_done:
+            grad_body: RenderableType = pending(f"not computed yet: phase backward {l + 1} (p)")
         else:
             grad_body = Columns(
-                [matrix(f"∂L/∂W{sub(l)}", lt.dW, inputs, neurons), matrix(f"∂L/∂b{sub(l)}", lt.db[None, :], [""], neurons)],
+                [matrix(f"∂L/∂W{k}", lt.dW, inputs, neurons), matrix(f"∂L/∂b{k}", lt.db[None, :], [""], neurons)],
                 padding=(0, 3),
             )
         reg_note = " (with the regularization term; biases are not regularized)" if trace.reg != "none" else ""
@@ -552,21 +583,26 @@ class InspectorScreen(Screen[None]):
         if lt.dW_update is None:
             update_body: RenderableType = pending("not applied yet: phase update (p)")
         else:
-            parts = [matrix(f"ΔW{sub(l)}", lt.dW_update, inputs, neurons),
-                     matrix(f"Δb{sub(l)}", lt.db_update[None, :], [""], neurons)]
+            parts = [matrix(f"ΔW{k}", lt.dW_update, inputs, neurons),
+                     matrix(f"Δb{k}", lt.db_update[None, :], [""], neurons)]
             if trace.optimizer != "sgd" and lt.dW is not None:  # for comparison
-                parts.append(matrix(f"−lr·∂L/∂W{sub(l)}, plain SGD's step", -trace.lr * lt.dW, inputs, neurons))
+                parts.append(matrix(f"−lr·∂L/∂W{k}, plain SGD's step", -trace.lr * lt.dW, inputs, neurons))
             update_body = Columns(parts, padding=(0, 3))
-        s["update"] = Group(
+        update_parts: list[RenderableType] = [
             heading("⑥ update rule", trace.optimizer, f"w ← w − lr·∂L/∂w,  lr = {trace.lr:g}"),
             Text(f"  {rule}", style="italic"),
-            update_body,
-        )
+        ]
+        if self.look_only and lt.dW_update is not None:
+            update_parts.append(Text("  a look at one step: the weights are not changed (Δw is what a step on "
+                                     "these samples would apply)", style="bold"))
+        s["update"] = Group(*update_parts, update_body)
         return s
 
     def _gradcheck_renderable(self, l: int, rows: list[tuple[int, float, float, float]] | str) -> RenderableType:
+        penalty = f" (L with its {self.trace.reg.upper()} penalty)" if self.trace.reg != "none" else ""
         intro = Text(
-            f"∂J/∂w by backprop (analytic) and by central differences (J(w+ε) − J(w−ε)) / 2ε, for W{sub(l)}",
+            f"∂L/∂w{penalty} by backprop (analytic) and by central differences (L(w+ε) − L(w−ε)) / 2ε, "
+            f"for W{sub(l + 1)}: the weights into layer {l + 1}",
             style="italic",
         )
         if isinstance(rows, str):
@@ -578,7 +614,7 @@ class InspectorScreen(Screen[None]):
             table.add_column(name, justify="left" if name == "parameter" else "right", no_wrap=True)
         for index, analytic, numeric, err in rows[:GRADCHECK_ROWS]:
             try:
-                label = param_label(self.sizes, index)
+                label = param_label(self.sizes, index, self.feature_names)
             except IndexError:
                 label = str(index)
             table.add_row(label, number_text(analytic), number_text(numeric), f"{err:.0e}")
@@ -597,6 +633,16 @@ def verdict(max_error: float) -> Text:
     if max_error < CLOSE:
         return Text(head + "close: backprop nearly agrees (a kink of relu, or float32 rounding?)", style="bold yellow")
     return Text(head + "backprop DISAGREES with the numerical gradient", style="bold red")
+
+
+def phase_name(phase: Phase) -> str:
+    """A phase as the screen names it: "backward 2" is the phase of layer 2 (the engine's weight layer 1)."""
+    return str(phase) if phase.layer is None else f"{phase.stage} {phase.layer + 1}"
+
+
+def _done(trace: Trace, phase: Phase) -> bool:
+    """Whether the trace's step has done this phase (a trace without phases is complete)."""
+    return not trace.phases or phase in trace.phases[: trace.n_done]
 
 
 def _same_start(a: Trace | None, b: Trace) -> bool:

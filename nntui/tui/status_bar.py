@@ -149,16 +149,18 @@ class StatusBar(Static):
         dataset: str = "",
         layers: str = "",
         lr: float | None = None,
+        batches: tuple[int, int] | None = None,
     ) -> Text:
         """One row of fields that fit the width, and a second row for a message if there is one.
 
         ``pace`` is the epochs per second training is held to (None: full speed); ``lr`` is the
-        current learning rate when it differs from the one the stats were taken at."""
+        current learning rate when it differs from the one the stats were taken at; ``batches``
+        (done, per epoch) is shown beside the epoch while an epoch is part done (b, p)."""
         width = max(1, width)
         icon = STATE_ICON.get(state, "•")
         segments = [
             _Segment(0, Text(f"{icon} {state}", style=STATE_STYLE.get(state, "bold"))),
-            _Segment(0, _field("epoch", f"{epoch:,}")),
+            _Segment(0, _field("epoch", f"{epoch:,}" + (f" · batch {batches[0]}/{batches[1]}" if batches and batches[0] else ""))),
             _Segment(1, _pair("loss", _fmt_loss(stats.train_loss),
                               None if stats.test_loss is None else _fmt_loss(stats.test_loss))),
         ]
@@ -169,7 +171,7 @@ class StatusBar(Static):
         segments.append(_Segment(2, _pace(pace, epochs_per_second, state == "running")))
         if optimizer:
             segments.append(_Segment(4, _field("", optimizer)))
-        segments.append(_Segment(5, _field("batch", str(batch_size))))
+        segments.append(_Segment(5, _field("batch size", str(batch_size))))
         if dataset:
             segments.append(_Segment(6, _field("", dataset)))
         if layers:
