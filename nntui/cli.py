@@ -69,7 +69,7 @@ def export_command(argv: Sequence[str]) -> int:
     """``nntui export MODEL.npz [--to numpy|pytorch] [-o FILE.py]``; returns the exit code."""
     p = _Parser(prog="nntui export", description="Write a trained model as a standalone Python script "
                 "(the weights, input features and standardisation in it; no nntui needed to run it).")
-    p.add_argument("model", metavar="MODEL.npz", help="a model saved by nntui (--save, or S in the TUI)")
+    p.add_argument("model", metavar="MODEL.npz", help="a model saved by nntui (--save, or ctrl+s in the TUI)")
     p.add_argument("--to", default="numpy", choices=export_code.TARGETS,
                    help="numpy: functions predict(x) and outputs(x); pytorch: an nn.Sequential `model` "
                    "with the weights loaded, and the same functions (default: numpy)")

@@ -84,7 +84,7 @@ class ExportedModel:
     loss: str
     data: Dataset
     settings: Settings
-    source: str  # e.g. "model.npz", or "epoch 40 of a run in nntui"
+    source: str  # which network: e.g. "saved in model.npz", "at epoch 40 of a run in nntui"
 
 
 def from_session(session: Session, W: Sequence[np.ndarray], b: Sequence[np.ndarray], source: str) -> ExportedModel:
@@ -98,7 +98,7 @@ def read_model_file(path: str) -> ExportedModel:
     errors of ``nntui.session.USER_ERRORS`` for a bad file or data that cannot be rebuilt."""
     settings, weights = resolve_settings({"load": path})
     session = build_session(settings, weights)  # zeroes the weights out of neurons switched off
-    return from_session(session, session.net.W, session.net.b, Path(path).name)
+    return from_session(session, session.net.W, session.net.b, f"saved in {Path(path).name}")
 
 
 def target_for(path: str) -> str:
@@ -183,7 +183,7 @@ class _Script:
                + (", standardised" if s.standardize else "") + '\n"""\n')
         note = (["The network computes in float64 here; nntui trained it in float32."]
                 if s.dtype == "float32" else [])
-        comment = [f"Written by nntui {__version__} on {self.when:%Y-%m-%d %H:%M} UTC from {self.model.source}.",
+        comment = [f"Written by nntui {__version__} on {self.when:%Y-%m-%d %H:%M} UTC, from the network {self.model.source}.",
                    f"Loss {self.model.loss}, output {self.model.output}.", *lines, *note]
         return doc + "# " + "\n# ".join(comment) + "\n"
 
@@ -238,7 +238,7 @@ class _Script:
             body = ["a = outputs(x)", f"index = a[:, 0] > {threshold!r}"]
         else:
             doc = "The predicted class of each row of x: the one of the largest output."
-            body = ["a = outputs(x)", "index = a.argmax(axis=1)"]
+            body = ["a = outputs(x)", "index = a.argmax(axis=1)" if self.m == "np" else "index = a.argmax(dim=1)"]
         if data.task == "classification":
             body.append("return np.asarray(CLASSES)[index.astype(int)]" if self.m == "np"
                         else "return [CLASSES[int(i)] for i in index]")
