@@ -166,25 +166,25 @@ class _Script:
         if data.task == "classification":
             gives = (f"predict(x) -> the predicted class of each row, by name: one of {', '.join(data.class_names)}\n"
                      f"outputs(x) -> the network's output{'s' if self.sizes[-1] > 1 else ''} for each row, "
-                     "before deciding the class"
-                     + (" (the probabilities of the classes)" if self.model.output == "softmax" else ""))
+                     + ("the probabilities of the classes" if self.model.output == "softmax"
+                        else "before deciding the class"))
         else:
             gives = ("predict(x) -> the predicted value" + ("s" if self.sizes[-1] > 1 else "") + " of each row\n"
                      "outputs(x) -> the same, as an (n, outputs) array")
-        framework = "NumPy" if self.m == "np" else "PyTorch (`model` is the network, an nn.Sequential)"
+        framework = "NumPy code" if self.m == "np" else "PyTorch code: `model` is the network, an nn.Sequential"
         settings = {"dataset": s.dataset, "layers": list(s.layers), "activation": s.activation}
         settings.update((k, v) for k, v in s.model_settings().items() if getattr(Settings(), k) != getattr(s, k))
         shown = ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in settings.items())
         lines = textwrap.wrap(f"Settings (the others at their defaults): {shown}", WRAP - 2)
         arch = " → ".join(map(str, self.sizes))
-        doc = (f'"""The neural network {self.model.source} ({arch}: {self.model.hidden} hidden, '
-               f"{self.model.output} output, trained on {data.name}), in {framework}.\n\n"
-               f"{takes}\n\n{gives}\ninputs(x)  -> what the network takes: the rows of x as features"
+        doc = (f'"""The neural network {self.model.source}, as {framework}.\n\n'
+               f"{arch} neurons, {self.model.hidden} hidden and {self.model.output} output; trained by nntui on "
+               f"{data.name}.\n\n{takes}\n\n{gives}\ninputs(x)  -> what the network takes: the rows of x as features"
                + (", standardised" if s.standardize else "") + '\n"""\n')
         note = (["The network computes in float64 here; nntui trained it in float32."]
                 if s.dtype == "float32" else [])
         comment = [f"Written by nntui {__version__} on {self.when:%Y-%m-%d %H:%M} UTC, from the network {self.model.source}.",
-                   f"Loss {self.model.loss}, output {self.model.output}.", *lines, *note]
+                   f"Trained with loss {self.model.loss} on a {self.model.output} output.", *lines, *note]
         return doc + "# " + "\n# ".join(comment) + "\n"
 
     def constants(self) -> str:
@@ -201,7 +201,7 @@ class _Script:
         out.append("")
         for l, (w, v) in enumerate(zip(self.model.W, self.model.b), start=1):
             f = self.model.hidden if l < len(self.model.W) else self.model.output
-            out.append(f"# Layer {l}: {w.shape[0]} inputs → {w.shape[1]} neurons, {f}. "
+            out.append(f"# Layer {l}: {w.shape[0]} inputs → {w.shape[1]} neuron{'s' if w.shape[1] > 1 else ''}, {f}. "
                        f"W{l}[i][j] is the weight from input i to neuron j.")
             out.append(f"W{l} = {_matrix(w)}")
             out.append(f"b{l} = {_floats(v)}")
