@@ -159,8 +159,9 @@ class _Script:
             takes = (f"x: raw 2-D points, an array of shape (n, 2) (or one point): ({names[0]}, {names[1]}),\n"
                      f"   as in the data; the features {', '.join(data.feature_labels)} are computed from them.")
         else:
+            image = f" (a {data.image_shape[0]}×{data.image_shape[1]} image's pixels, row by row)" if data.image_shape else ""
             takes = (f"x: an array of shape (n, {data.n_inputs}) (or one row): the raw inputs in the data's order,\n"
-                     f"   {_names(data.features)}.")
+                     f"   {_names(data.features)}{image}.")
         if s.standardize:
             takes += "\n   They are standardised with the training set's mean and standard deviation."
         if data.task == "classification":

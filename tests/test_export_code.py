@@ -208,3 +208,13 @@ async def test_x_ends_with_the_model_as_code(tmp_path, dataset, name, steps):
         return
     script = load_script(path, text)
     np.testing.assert_allclose(script.outputs(data.points_test), expected, rtol=0, atol=1e-12)
+
+
+def test_a_float32_model_is_computed_in_float64_and_says_so(tmp_path, capsys):
+    model_path = train(tmp_path, capsys, [*RUNS["digits-relu"], "--dtype", "float32"])
+    text = model_code(read_model_file(str(model_path)))
+    assert "nntui trained it in float32" in text and "8×8 image's pixels" in text
+    script = load_script(tmp_path / "f32.py", text)
+    raw, _, a, expected = nntui_results(model_path)
+    np.testing.assert_allclose(script.outputs(raw), a, rtol=0, atol=1e-5)
+    assert np.mean(script.predict(raw) == expected) > 0.99
