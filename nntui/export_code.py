@@ -246,6 +246,7 @@ class _Script:
         return f'def predict(x):\n    """{doc}"""\n' + textwrap.indent("\n".join(body), "    ") + "\n"
 
     def numpy(self) -> str:
+        """The whole NumPy script: one function per activation used, then inputs, outputs, predict."""
         used = dict.fromkeys([self.model.hidden] * (len(self.model.W) > 1) + [self.model.output])
         functions = "\n\n".join(
             f'def {name}(z):\n    """{ACTIVATIONS[name].note}."""\n' + textwrap.indent(NUMPY_ACTIVATIONS[name], "    ")
@@ -263,6 +264,7 @@ class _Script:
                             functions, self.inputs(), outputs, self.predict()]).rstrip() + "\n"
 
     def pytorch(self) -> str:
+        """The whole PyTorch script: the nn.Sequential with the weights copied in, then inputs, outputs, predict."""
         n = len(self.model.W)
         modules = []
         for l in range(1, n + 1):
