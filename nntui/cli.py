@@ -12,7 +12,8 @@ from typing import Sequence
 
 from nntui import __version__
 from nntui.export import metrics_format
-from nntui.files import check_writable, discard_output
+from nntui import export_code
+from nntui.files import atomic_write, check_writable, discard_output
 from nntui.headless import run_headless
 from nntui.session import USER_ERRORS, build_session, resolve_settings
 from nntui.settings import OPTIONS, Settings, SettingsError
@@ -31,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"nntui: error: {one_line(message)} (see nntui --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -41,7 +42,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Watch a neural network learn, in your terminal. Without --headless it opens the TUI.",
         epilog="Every option can also be set in a TOML file given with --config (flags override it). "
         "Keys in the TUI: space pause, s step, < / > pace (slower / faster), +/- learning rate, r reset, "
-        "? help, q quit.",
+        "? help, q quit. nntui export MODEL.npz writes a saved model as a Python script (see nntui export --help).",
         argument_default=argparse.SUPPRESS,
     )
     p.add_argument("--version", action="version", version=f"nntui {__version__}")
@@ -63,9 +64,43 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+# ------------------------------------------------------------------ nntui export
+def export_command(argv: Sequence[str]) -> int:
+    """``nntui export MODEL.npz [--to numpy|pytorch] [-o FILE.py]``; returns the exit code."""
+    p = _Parser(prog="nntui export", description="Write a trained model as a standalone Python script "
+                "(the weights, input features and standardisation in it; no nntui needed to run it).")
+    p.add_argument("model", metavar="MODEL.npz", help="a model saved by nntui (--save, or ctrl+s in the TUI)")
+    p.add_argument("--to", default="numpy", choices=export_code.TARGETS,
+                   help="numpy: functions predict(x) and outputs(x); pytorch: an nn.Sequential `model` "
+                   "with the weights loaded, and the same functions (default: numpy)")
+    p.add_argument("-o", "--output", metavar="FILE.py", help="write the script here (default: print it)")
+    args = p.parse_args(argv)
+    try:
+        if args.output:  # say so now, before the data is rebuilt
+            check_writable(Path(args.output).expanduser())
+        text = export_code.model_code(export_code.read_model_file(args.model), args.to)
+        if args.output:
+            atomic_write(Path(args.output).expanduser(), lambda f: f.write(text.encode("utf-8")))
+        else:
+            sys.stdout.write(text)
+    except (*USER_ERRORS, export_code.ExportError) as e:
+        print(f"nntui export: error: {one_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    except OSError as e:  # -o into a missing folder, onto a folder, …
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"nntui export: error: {one_line(where + str(e.strerror or e))}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
 # ------------------------------------------------------------------ main
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nntui`` console script; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["export"]:  # nntui export MODEL.npz --to numpy|pytorch -o FILE.py
+        return export_command(argv[1:])
     args = vars(make_parser().parse_args(argv))
     headless = args.pop("headless", False)
     as_json = args.pop("json", False)

@@ -26,6 +26,7 @@ from nntui.datasets import DATASETS, Dataset
 from nntui.engine import HIDDEN_ACTIVATIONS, OPTIMIZERS, save_model
 from nntui.engine.inspect import check_gradients, layer_indices, trace_params
 from nntui.export import data_test_path, write_data, write_metrics
+from nntui.export_code import from_session, model_code, target_for
 from nntui.files import atomic_write
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.live.protocol import EpochView, RunState, TraceReply, Update
@@ -143,7 +144,7 @@ class NNTuiApp(App):
         Binding("y", "layer_stats", "Layer statistics", show=False),
         Binding("ctrl+s", "save_model", "Save model", show=False),
         Binding("ctrl+o", "load_model", "Load model", show=False),
-        Binding("x", "export", "Export metrics, screenshot and data points", show=False),
+        Binding("x", "export", "Export metrics, screenshot, data points and the model as code", show=False),
         Binding("w", "edit_weights", "Set a weight by hand", show=False),
         Binding("z", "switch_neuron", "Switch a neuron off/on", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
@@ -938,18 +939,24 @@ class NNTuiApp(App):
         self.push_screen(PathDialog("Load a model", "", must_exist=True, suffixes=(".npz",)), load)
 
     def action_export(self) -> None:
-        """Export the metrics log (.csv or .jsonl), then a screenshot (.svg), then 2-D data's points (.csv)."""
+        """Export the metrics log (.csv or .jsonl), then a screenshot (.svg), then 2-D data's points (.csv),
+        then the model shown as code (.py: NumPy, or PyTorch for a name ending in torch.py)."""
         if self.latest is None:
             return
         log = list(self.live.log.iter_stats())
         screenshot = self.export_screenshot()
         data = self.session.dataset
+        epoch = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
+        model = from_session(self.session, [w.copy() for w in self.view.net.W], [v.copy() for v in self.view.net.b],
+                             f"at epoch {epoch} of a run in nntui")
 
         def save_svg(path: str | None) -> None:
             if path:
                 self._try(lambda: atomic_write(path, lambda f: f.write(screenshot.encode("utf-8"))), f"saved {path}")
             if data.is_2d:  # the points as they are now (some maybe added or removed by hand)
                 self.push_screen(PathDialog("Save the data points as", "nntui-data.csv", suffixes=(".csv",)), save_data)
+            else:
+                ask_code()
 
         def save_data(path: str | None) -> None:
             if path:
@@ -957,6 +964,20 @@ class NNTuiApp(App):
                 self._try(lambda: write_data(path, data),
                           f"saved the training points to {path}, the test points to {test}: "
                           f"nntui --dataset {path} --test-data {test} loads them")
+            ask_code()
+
+        def ask_code() -> None:
+            default = f"nntui-{Path(self.settings.dataset).stem}-epoch{epoch}.py"
+            self.push_screen(PathDialog("Save the model as code (NumPy; a name ending in torch.py: PyTorch)",
+                                        default, suffixes=(".py",)), save_code)
+
+        def save_code(path: str | None) -> None:
+            if path:
+                to = target_for(path)
+                text = model_code(model, to)
+                self._try(lambda: atomic_write(path, lambda f: f.write(text.encode("utf-8"))),
+                          f"saved the model of epoch {epoch} as {'PyTorch' if to == 'pytorch' else 'NumPy'} code "
+                          f"to {path}: predict(x) in it")
 
         def save_metrics(path: str | None) -> None:
             if path:

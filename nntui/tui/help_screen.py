@@ -129,7 +129,9 @@ MB for a small network, however long the run.
 `ctrl+s` saves the model (weights and settings, `.npz`, the same file as `--save`),
 `ctrl+o` loads one, `x` exports the metrics (`.csv` or `.jsonl`), then a screenshot
 (`.svg`), then 2-D data's points (`.csv`: the training points, and the test points beside it
-in `…-test.csv`; `--dataset FILE.csv --test-data FILE-test.csv` loads them back). An existing file is never overwritten without asking.
+in `…-test.csv`; `--dataset FILE.csv --test-data FILE-test.csv` loads them back), then the model as
+code (`.py`: NumPy, or PyTorch for a name ending in `torch.py`; `predict(x)` in it). An existing file is never
+overwritten without asking.
 
 Close this help with `escape`, `?` or `q`.
 """
