@@ -1,0 +1,274 @@
+"""Following a metrics file as it grows, the way ``tail -F`` does: for ``nntui watch``.
+
+A metrics file is JSON lines (one object a line: ``{"epoch": 3, "train_loss": 0.41, ...}``) or
+CSV (a header row, then one row a line; ``#`` lines are comments): what ``nntui --headless
+--metrics`` writes, and what any training script can write with a line of its own.  The x axis
+is ``epoch``, else ``step``, else the line's number; every other numeric value is a field.
+
+``FileFollower.poll`` reads what was appended since the last call, and copes with what happens
+to a file being written: it may not exist yet (it waits), it may be truncated (a new run: what
+was read goes), rotated (renamed away and a new file made: the old one is read to its end, then
+the new one from its start), and its last line may be half written (kept until its newline
+comes).  A line that does not parse is counted and named, and reading goes on.  ``Columns``
+keeps the figures in a bounded amount of memory however long the run: when full, every other
+row goes and only every second row from then on is kept (the newest always is).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+X_FIELDS = ("epoch", "step")  # the x axis, the first of these a file has
+DEFAULT_CAPACITY = 2**14  # rows kept per file: 16,384 × (1 + fields) floats
+READ_CHUNK = 1 << 20  # bytes read per call at most, so that a huge file is read a piece at a time
+RATE_WINDOW = 10.0  # seconds over which lines per second are counted
+
+
+class Columns:
+    """The figures of one file: an x column and one column per field, in at most ``capacity`` rows.
+
+    A row whose x is not after the last one means the run went back (a rewind, a restart): the
+    rows from that x on go.  When the rows fill the capacity, every other row goes and the
+    stride (lines per row kept) doubles; the newest line always has a row.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY):
+        if capacity < 4 or capacity % 2:
+            raise ValueError("columns hold an even number of rows, at least 4")
+        self.capacity = capacity
+        self.x_name: str | None = None  # "epoch", "step", or None: the line's number
+        self.fields: list[str] = []  # in order of first appearance
+        self.version = 0  # bumped by every change
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every row and field."""
+        self.x_name = None
+        self.fields = []
+        self._x = np.empty(self.capacity)
+        self._cols: dict[str, np.ndarray] = {}
+        self._n = 0
+        self._lines = 0  # lines added since the stride last changed
+        self._count = 0  # lines added in all (the x of a file without epoch or step: its line's number)
+        self._tentative = False  # the last row is a line the stride would not keep: the next one replaces it
+        self.stride = 1
+        self.latest: dict[str, float] = {}  # the newest value of each field (and x)
+        self.version += 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def add(self, values: dict[str, float]) -> None:
+        """Append one line's numeric values (x among them, if the file has one)."""
+        if self.x_name is None and self._n == 0:
+            self.x_name = next((name for name in X_FIELDS if name in values), None)
+        x = values.get(self.x_name, math.nan) if self.x_name else float(self._count + 1)
+        if self.x_name and not math.isfinite(x):
+            return  # a line without x (a note): nothing to plot it at
+        if self.x_name and self._n and x <= self._x[self._n - 1]:
+            self._drop_from(x)
+        for name, value in values.items():
+            if name != self.x_name and name not in self._cols:
+                self.fields.append(name)
+                self._cols[name] = np.full(self.capacity, np.nan)
+        if self._tentative:
+            self._n -= 1
+        row = self._n
+        self._x[row] = x
+        for name, column in self._cols.items():
+            column[row] = values.get(name, math.nan)
+        self._n += 1
+        self._lines += 1
+        self._count += 1
+        self._tentative = self._lines % self.stride != 0
+        self.latest.update(values)
+        if self._n == self.capacity:
+            self._thin()
+        self.version += 1
+
+    def _drop_from(self, x: float) -> None:
+        """Forget the rows from x on."""
+        self._n = int(np.searchsorted(self._x[: self._n], x))
+        self._tentative = False
+        if self._n == 0:
+            self._lines, self.stride = 0, 1
+
+    def _thin(self) -> None:
+        """Keep every other row (the odd ones: the newest is among them); the stride doubles."""
+        keep = np.arange(1, self._n, 2)
+        self._x[: len(keep)] = self._x[keep]
+        for column in self._cols.values():
+            column[: len(keep)] = column[keep]
+        self._n = len(keep)
+        self.stride *= 2
+        self._lines = 0
+        self._tentative = False
+
+    def x(self) -> np.ndarray:
+        """A copy of the x column, oldest first."""
+        return self._x[: self._n].copy()
+
+    def column(self, name: str) -> np.ndarray:
+        """A copy of a field's column (NaN where a line did not have it)."""
+        return self._cols[name][: self._n].copy()
+
+
+def parse_json_line(text: str) -> dict[str, float]:
+    """The numeric values of a JSON object line (booleans, strings and nested values are left out)."""
+    try:
+        obj = json.loads(text)
+    except ValueError as e:
+        raise ValueError(f"not JSON ({e.msg})") from None
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    return {str(k): float(v) for k, v in obj.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _number(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return math.nan
+
+
+class FileFollower:
+    """One metrics file, read a piece at a time as it grows; ``poll`` reads what is new."""
+
+    def __init__(self, path: str | Path, capacity: int = DEFAULT_CAPACITY, clock=time.monotonic):
+        self.path = Path(path)
+        self.columns = Columns(capacity)
+        self.lines = 0  # lines read (comments and bad lines included) since the file was (re)started
+        self.errors = 0  # lines that did not parse
+        self.last_error: str | None = None  # the newest of them: "line 12: not JSON (...)"
+        self.error: str | None = None  # why the file cannot be read now, if it cannot
+        self.last_line_at: float | None = None  # clock() when the newest data line came
+        self.events: list[str] = []  # what happened to the file: "truncated", "rotated" (newest last)
+        self._clock = clock
+        self._file = None
+        self._id: tuple[int, int] | None = None  # (device, inode) of the file open
+        self._offset = 0
+        self._partial = b""
+        self._header: list[str] | None = None  # the CSV header, once read
+        self._recent: deque[tuple[float, int]] = deque()  # (when, data lines) of recent polls
+
+    @property
+    def exists(self) -> bool:
+        """Whether the file has been opened (it existed at a poll)."""
+        return self._file is not None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def poll(self) -> int:
+        """Read what was appended since the last poll; the number of data lines read."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            self.error = None
+            return self._read_to_end() if self._file is not None else 0  # renamed away: what is left in it
+        except OSError as e:
+            self.error = e.strerror or str(e)
+            return 0
+        new = 0
+        if self._file is not None and (stat.st_dev, stat.st_ino) != self._id:
+            new += self._read_to_end()  # rotated: finish the old file, then the new one from its start
+            self._finish_partial()
+            self.close()
+            self.events.append("rotated")
+        if self._file is None:
+            try:
+                self._file = open(self.path, "rb")  # noqa: SIM115 - kept open between polls
+            except OSError as e:
+                self.error = e.strerror or str(e)
+                return new
+            self.error = None
+            self._id = (stat.st_dev, stat.st_ino)
+            self._offset, self._partial, self._header = 0, b"", None
+        elif stat.st_size < self._offset:  # truncated: the file starts again, and so does its story
+            self.events.append("truncated")
+            self._restart()
+        if stat.st_size > self._offset:
+            new += self._read_to_end()
+        if new:
+            now = self._clock()
+            self.last_line_at = now
+            self._recent.append((now, new))
+        return new
+
+    def rate(self) -> float:
+        """Data lines per second over the last RATE_WINDOW seconds (0 if none came)."""
+        now = self._clock()
+        while self._recent and now - self._recent[0][0] > RATE_WINDOW:
+            self._recent.popleft()
+        if not self._recent:
+            return 0.0
+        span = max(now - self._recent[0][0], 1.0)
+        return sum(n for _, n in self._recent) / span
+
+    def _restart(self) -> None:
+        """Read the file from its start again, forgetting what was read."""
+        self._file.seek(0)
+        self._offset, self._partial, self._header = 0, b"", None
+        self.lines = self.errors = 0
+        self.last_error = None
+        self.columns.clear()
+
+    def _read_to_end(self) -> int:
+        """Read and parse the bytes after the offset; the number of data lines."""
+        new = 0
+        while True:
+            try:
+                self._file.seek(self._offset)
+                chunk = self._file.read(READ_CHUNK)
+            except OSError as e:
+                self.error = e.strerror or str(e)
+                return new
+            if not chunk:
+                return new
+            self._offset += len(chunk)
+            *lines, self._partial = (self._partial + chunk).split(b"\n")
+            for line in lines:
+                new += self._parse(line)
+
+    def _finish_partial(self) -> None:
+        """The old file of a rotation is done: its last line counts, newline or not."""
+        if self._partial.strip():
+            self._parse(self._partial)
+        self._partial = b""
+
+    def _parse(self, raw: bytes) -> int:
+        """Parse one line into the columns; 1 if it was a data line."""
+        self.lines += 1
+        text = raw.decode("utf-8", errors="replace").strip()
+        if not text or text.startswith("#"):
+            return 0
+        try:
+            if text.startswith("{"):
+                values = parse_json_line(text)
+            elif self._header is None:
+                self._header = [name.strip() for name in next(csv.reader([text]))]
+                return 0
+            else:
+                cells = next(csv.reader([text]))
+                if len(cells) != len(self._header):
+                    raise ValueError(f"{len(cells)} values for {len(self._header)} columns")
+                values = {name: _number(cell) for name, cell in zip(self._header, cells)}
+                values = {name: v for name, v in values.items() if not math.isnan(v)}  # empty or not a number
+        except ValueError as e:
+            self.errors += 1
+            self.last_error = f"line {self.lines}: {e}"
+            return 0
+        if not values:
+            return 0
+        self.columns.add(values)
+        return 1

@@ -1,0 +1,181 @@
+"""``nntui watch FILE…``: live curves of metrics files that some training (anywhere) is writing.
+
+The files are followed by ``nntui.live.follow.FileFollower``, polled POLLS_PER_SECOND times a
+second (or read once, without ``follow``); the plot is redrawn only when new lines came.  One
+field is plotted at a time, of every file that has it, overlaid; ``f`` / ``F`` choose it, ``l``
+switches the log scale.  Below the plot, a line per file: its newest x and field values, lines
+per second and how long ago the last line came.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from nntui.live.follow import FileFollower
+from nntui.tui.key_bar import KeyBar
+from nntui.tui.watch_plot import Curve, WatchPlot
+
+POLLS_PER_SECOND = 5  # reads of the files a second while following
+PREFERRED = ("train_loss", "loss")  # the field shown first, if a file has it (else one with "loss" in its name)
+
+
+def _number(value: float) -> str:
+    """A value for the status line: short, as many digits as it needs."""
+    if value == int(value) and abs(value) < 1e9:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s ago"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+class WatchApp(App):
+    """Curves of one or more metrics files, following them as they grow."""
+
+    CSS_PATH = "watch.tcss"
+    TITLE = "nntui watch"
+    BINDINGS = [
+        Binding("f", "field(1)", "next field"),
+        Binding("F", "field(-1)", "previous field", key_display="F"),
+        Binding("l", "toggle_log", "log scale"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    field: reactive[str | None] = reactive(None)
+
+    def __init__(self, paths: Sequence[str | Path], follow: bool = True, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.followers = [FileFollower(path, clock=clock) for path in paths]
+        self.follow = follow
+        self._clock = clock
+        self._status_shown = ""
+        self._versions: list[int] = []  # the columns' versions last drawn
+        self._names = _short_names([f.path for f in self.followers])
+
+    def compose(self) -> ComposeResult:
+        yield WatchPlot(id="watch-plot")
+        yield Static(id="watch-status")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.poll()
+        if self.follow:
+            self.set_interval(1 / POLLS_PER_SECOND, self.poll, name="watch-poll")
+
+    def on_unmount(self) -> None:
+        for follower in self.followers:
+            follower.close()
+
+    # ------------------------------------------------------------------ reading
+    def poll(self) -> None:
+        """Read what the files gained; redraw the curves if any did; the status line always (its "ago")."""
+        for follower in self.followers:
+            follower.poll()
+        versions = [f.columns.version for f in self.followers]
+        if versions != self._versions:
+            self._versions = versions
+            if self.field not in self.fields():
+                self.field = self._first_field()
+            self._redraw()
+        self._show_status()
+
+    def fields(self) -> list[str]:
+        """Every field of every file, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for follower in self.followers:
+            seen.update(dict.fromkeys(follower.columns.fields))
+        return list(seen)
+
+    def _first_field(self) -> str | None:
+        fields = self.fields()
+        return next((name for name in PREFERRED if name in fields), None) or next(
+            (name for name in fields if "loss" in name), fields[0] if fields else None)
+
+    def watch_field(self) -> None:
+        self._redraw()
+        self._show_status()
+
+    def action_field(self, step: int) -> None:
+        """Plot the next (or previous) field."""
+        fields = self.fields()
+        if fields:
+            i = fields.index(self.field) if self.field in fields else -step
+            self.field = fields[(i + step) % len(fields)]
+
+    def action_toggle_log(self) -> None:
+        plot = self.query_one(WatchPlot)
+        plot.log_scale = not plot.log_scale
+
+    # ------------------------------------------------------------------ showing
+    def _redraw(self) -> None:
+        curves = []
+        for follower, name in zip(self.followers, self._names):
+            columns = follower.columns
+            if self.field in columns.fields:
+                label = f"{name} {self.field}" if len(self.followers) > 1 else self.field
+                curves.append(Curve(label, columns.x(), columns.column(self.field)))
+        waiting = [name for follower, name in zip(self.followers, self._names) if not follower.exists]
+        note = f"waiting for {', '.join(waiting)}" if waiting else ""
+        if not curves and not waiting:
+            note = "no lines yet" if self.follow else "no numeric lines"
+        x_names = {f.columns.x_name or "line" for f in self.followers if len(f.columns)}
+        self.query_one(WatchPlot).show(curves, note, x_names.pop() if len(x_names) == 1 else "x")
+
+    def status_lines(self) -> list[Text]:
+        """A line per file: newest x and chosen field, lines per second, time since the last line."""
+        now = self._clock()
+        lines = []
+        for follower, name in zip(self.followers, self._names):
+            line = Text(name, style="bold")
+            columns = follower.columns
+            if follower.error:
+                line.append(f"  cannot read: {follower.error}", style="red")
+            elif not follower.exists:
+                line.append(f"  waiting for {follower.path}", style="dim")
+            elif not len(columns):
+                line.append("  no lines yet" if self.follow else "  no numeric lines", style="dim")
+            else:
+                latest = columns.latest
+                if columns.x_name and columns.x_name in latest:
+                    line.append(f"  {columns.x_name} {_number(latest[columns.x_name])}")
+                if self.field in latest:
+                    line.append(f"  {self.field} ").append(_number(latest[self.field]), style="bold")
+                if self.follow:
+                    line.append(f"  {follower.rate():.0f} lines/s", style="dim")
+                    if follower.last_line_at is not None:
+                        line.append(f"  last line {_ago(now - follower.last_line_at)}", style="dim")
+                for other in columns.fields:
+                    if other != self.field and other in latest:
+                        line.append(f"  {other} {_number(latest[other])}", style="dim")
+            if follower.errors:
+                line.append(f"  {follower.errors} bad line(s), {follower.last_error}", style="yellow")
+            line.no_wrap, line.overflow = True, "ellipsis"
+            lines.append(line)
+        return lines
+
+    def _show_status(self) -> None:
+        text = Text("\n").join(self.status_lines())
+        status = self.query_one("#watch-status", Static)
+        status.styles.height = len(self.followers)
+        if text.plain != self._status_shown:  # the same text: no repaint
+            self._status_shown = text.plain
+            status.update(text)
+
+
+def _short_names(paths: list[Path]) -> list[str]:
+    """The files' names, as short as tells them apart: the name, else the path as given."""
+    names = [p.name for p in paths]
+    return names if len(set(names)) == len(names) else [str(p) for p in paths]
