@@ -75,7 +75,7 @@ class Columns:
             return  # a line without x (a note): nothing to plot it at
         if self.x_name and self._n and x <= self._x[self._n - 1]:
             self._drop_from(x)
-        for name, value in values.items():
+        for name in values:
             if name != self.x_name and name not in self._cols:
                 self.fields.append(name)
                 self._cols[name] = np.full(self.capacity, np.nan)
