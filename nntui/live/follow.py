@@ -35,90 +35,93 @@ RATE_WINDOW = 10.0  # seconds over which lines per second are counted
 class Columns:
     """The figures of one file: an x column and one column per field, in at most ``capacity`` rows.
 
-    A row whose x is not after the last one means the run went back (a rewind, a restart): the
-    rows from that x on go.  When the rows fill the capacity, every other row goes and the
-    stride (lines per row kept) doubles; the newest line always has a row.
+    Rows are kept of every ``stride``-th line (the first line's, and so on), and of the newest
+    line, whichever it is.  When the rows fill the capacity, every other one goes and the stride
+    doubles: the whole run stays, at one resolution, finer the shorter the run.  A line whose x
+    is not after the last one means the run went back (a rewind, a restart): the rows from that
+    x on go.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY):
         if capacity < 4 or capacity % 2:
             raise ValueError("columns hold an even number of rows, at least 4")
         self.capacity = capacity
-        self.x_name: str | None = None  # "epoch", "step", or None: the line's number
-        self.fields: list[str] = []  # in order of first appearance
         self.version = 0  # bumped by every change
         self.clear()
 
     def clear(self) -> None:
         """Forget every row and field."""
-        self.x_name = None
-        self.fields = []
+        self.x_name: str | None = None  # "epoch", "step", or None: the line's number
+        self.fields: list[str] = []  # in order of first appearance
+        self.latest: dict[str, float] = {}  # the newest value of each field (and of x)
+        self.stride = 1
         self._x = np.empty(self.capacity)
         self._cols: dict[str, np.ndarray] = {}
-        self._n = 0
-        self._lines = 0  # lines added since the stride last changed
-        self._count = 0  # lines added in all (the x of a file without epoch or step: its line's number)
-        self._tentative = False  # the last row is a line the stride would not keep: the next one replaces it
-        self.stride = 1
-        self.latest: dict[str, float] = {}  # the newest value of each field (and x)
+        self._n = 0  # rows of every stride-th line
+        self._count = 0  # lines so far (the x of a file without epoch or step is a line's number)
+        self._newest: tuple[float, dict[str, float]] | None = None  # the newest line, if it has no row
         self.version += 1
 
     def __len__(self) -> int:
-        return self._n
+        return self._n + (self._newest is not None)
 
     def add(self, values: dict[str, float]) -> None:
         """Append one line's numeric values (x among them, if the file has one)."""
-        if self.x_name is None and self._n == 0:
+        if self.x_name is None and self._count == 0:
             self.x_name = next((name for name in X_FIELDS if name in values), None)
         x = values.get(self.x_name, math.nan) if self.x_name else float(self._count + 1)
-        if self.x_name and not math.isfinite(x):
+        if not math.isfinite(x):
             return  # a line without x (a note): nothing to plot it at
-        if self.x_name and self._n and x <= self._x[self._n - 1]:
+        if self.x_name and len(self) and x <= self.x()[-1]:
             self._drop_from(x)
         for name in values:
             if name != self.x_name and name not in self._cols:
                 self.fields.append(name)
                 self._cols[name] = np.full(self.capacity, np.nan)
-        if self._tentative:
-            self._n -= 1
-        row = self._n
+        self.latest.update(values)
+        self._newest = (x, values)
+        if self._count % self.stride == 0:
+            self._write(self._n, x, values)
+            self._n += 1
+            self._newest = None
+            if self._n == self.capacity:
+                self._thin()
+                if self._count % self.stride:  # its row went: it is still the newest
+                    self._newest = (x, values)
+        self._count += 1
+        self.version += 1
+
+    def _write(self, row: int, x: float, values: dict[str, float]) -> None:
         self._x[row] = x
         for name, column in self._cols.items():
             column[row] = values.get(name, math.nan)
-        self._n += 1
-        self._lines += 1
-        self._count += 1
-        self._tentative = self._lines % self.stride != 0
-        self.latest.update(values)
-        if self._n == self.capacity:
-            self._thin()
-        self.version += 1
 
     def _drop_from(self, x: float) -> None:
-        """Forget the rows from x on."""
+        """Forget the lines from x on."""
+        self._newest = None
         self._n = int(np.searchsorted(self._x[: self._n], x))
-        self._tentative = False
+        self._count = self._n * self.stride
         if self._n == 0:
-            self._lines, self.stride = 0, 1
+            self.stride = 1
 
     def _thin(self) -> None:
-        """Keep every other row (the odd ones: the newest is among them); the stride doubles."""
-        keep = np.arange(1, self._n, 2)
+        """Keep every other row (the first's, the third's, …); the stride doubles."""
+        keep = np.arange(0, self._n, 2)
         self._x[: len(keep)] = self._x[keep]
         for column in self._cols.values():
             column[: len(keep)] = column[keep]
         self._n = len(keep)
         self.stride *= 2
-        self._lines = 0
-        self._tentative = False
 
     def x(self) -> np.ndarray:
         """A copy of the x column, oldest first."""
-        return self._x[: self._n].copy()
+        tail = [self._newest[0]] if self._newest else []
+        return np.concatenate([self._x[: self._n], tail])
 
     def column(self, name: str) -> np.ndarray:
         """A copy of a field's column (NaN where a line did not have it)."""
-        return self._cols[name][: self._n].copy()
+        tail = [self._newest[1].get(name, math.nan)] if self._newest else []
+        return np.concatenate([self._cols[name][: self._n], tail])
 
 
 def parse_json_line(text: str) -> dict[str, float]:
