@@ -149,8 +149,10 @@ def test_rate_and_time_of_the_last_line_follow_the_clock(tmp_path):
         now[0] = 100.0 + second
         append(path, jsonl(*({"step": 10 * second + i, "loss": 1.0} for i in range(10))))
         follower.poll()
-    assert follower.rate() == pytest.approx(50 / 4)  # 50 lines over the 4 s from the first poll to the last
+    assert follower.rate() == pytest.approx(10)  # what the first poll found was there already: no rate
     assert follower.last_line_at == 104.0
+    now[0] = 120.0
+    assert follower.rate() == 0  # none in the last 10 s
     follower.close()
 
 

@@ -161,6 +161,7 @@ class FileFollower:
         self._partial = b""
         self._header: list[str] | None = None  # the CSV header, once read
         self._recent: deque[tuple[float, int]] = deque()  # (when, data lines) of recent polls
+        self._since: float | None = None  # clock() at the first poll
 
     @property
     def exists(self) -> bool:
@@ -202,8 +203,12 @@ class FileFollower:
             self._restart()
         if stat.st_size > self._offset:
             new += self._read_to_end()
-        if new:
-            now = self._clock()
+        now = self._clock()
+        if self._since is None:  # the first look: what the file holds already is no rate, and it is as old as the file
+            self._since = now
+            if new:
+                self.last_line_at = now - max(0.0, time.time() - stat.st_mtime)
+        elif new:
             self.last_line_at = now
             self._recent.append((now, new))
         return new
@@ -215,8 +220,8 @@ class FileFollower:
             self._recent.popleft()
         if not self._recent:
             return 0.0
-        span = max(now - self._recent[0][0], 1.0)
-        return sum(n for _, n in self._recent) / span
+        span = min(RATE_WINDOW, now - self._since)  # the first poll's lines are not counted: the time before it is not
+        return sum(n for _, n in self._recent) / max(span, 1.0)
 
     def _restart(self) -> None:
         """Read the file from its start again, forgetting what was read."""

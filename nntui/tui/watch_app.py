@@ -162,7 +162,6 @@ class WatchApp(App):
                         line.append(f"  {other} {_number(latest[other])}", style="dim")
             if follower.errors:
                 line.append(f"  {follower.errors} bad line(s), {follower.last_error}", style="yellow")
-            line.no_wrap, line.overflow = True, "ellipsis"
             lines.append(line)
         return lines
 
