@@ -9,6 +9,7 @@ per second and how long ago the last line came.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +24,8 @@ from nntui.live.follow import FileFollower
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.watch_plot import Curve, WatchPlot
 
-POLLS_PER_SECOND = 5  # reads of the files a second while following
+POLLS_PER_SECOND = 5  # reads of the files a second while following (the status line's updates)
+PLOT_INTERVAL = 1.0  # seconds between redraws of the curves while lines keep coming (a build costs ~10 ms)
 PREFERRED = ("train_loss", "loss")  # the field shown first, if a file has it (else one with "loss" in its name)
 
 
@@ -62,6 +64,7 @@ class WatchApp(App):
         self.follow = follow
         self._clock = clock
         self._status_shown = ""
+        self._plotted_at = -math.inf  # time.monotonic() of the last redraw for new lines
         self._versions: list[int] = []  # the columns' versions last drawn
         self._names = _short_names([f.path for f in self.followers])
 
@@ -73,20 +76,23 @@ class WatchApp(App):
     def on_mount(self) -> None:
         self.poll()
         if self.follow:
-            self.set_interval(1 / POLLS_PER_SECOND, self.poll, name="watch-poll")
+            self.set_interval(1 / POLLS_PER_SECOND, lambda: self.poll(PLOT_INTERVAL), name="watch-poll")
 
     def on_unmount(self) -> None:
         for follower in self.followers:
             follower.close()
 
     # ------------------------------------------------------------------ reading
-    def poll(self) -> None:
-        """Read what the files gained; redraw the curves if any did; the status line always (its "ago")."""
+    def poll(self, plot_interval: float = 0.0) -> None:
+        """Read what the files gained; redraw the curves if any did (and the last redraw is
+        ``plot_interval`` seconds old); the status line always (its "ago")."""
         for follower in self.followers:
             follower.poll()
         versions = [f.columns.version for f in self.followers]
-        if versions != self._versions:
+        now = time.monotonic()
+        if versions != self._versions and now - self._plotted_at >= plot_interval:
             self._versions = versions
+            self._plotted_at = now
             if self.field not in self.fields():
                 self.field = self._first_field()
             self._redraw()
