@@ -29,6 +29,7 @@ import numpy as np
 X_FIELDS = ("epoch", "step")  # the x axis, the first of these a file has
 DEFAULT_CAPACITY = 2**14  # rows kept per file: 16,384 × (1 + fields) floats
 READ_CHUNK = 1 << 20  # bytes read per call at most, so that a huge file is read a piece at a time
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 RATE_WINDOW = 10.0  # seconds over which lines per second are counted
 
 
@@ -160,6 +161,9 @@ class FileFollower:
         self._offset = 0
         self._partial = b""
         self._header: list[str] | None = None  # the CSV header, once read
+        suffix = self.path.suffix.lower()
+        # JSON lines or CSV, by the name; else each line says (a JSON object starts with "{")
+        self._json = True if suffix in JSON_SUFFIXES else False if suffix == ".csv" else None
         self._recent: deque[tuple[float, int]] = deque()  # (when, data lines) of recent polls
         self._since: float | None = None  # clock() at the first poll
 
@@ -261,7 +265,7 @@ class FileFollower:
         if not text or text.startswith("#"):
             return 0
         try:
-            if text.startswith("{"):
+            if self._json or (self._json is None and text.startswith("{")):
                 values = parse_json_line(text)
             elif self._header is None:
                 self._header = [name.strip() for name in next(csv.reader([text]))]

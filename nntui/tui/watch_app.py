@@ -140,40 +140,52 @@ class WatchApp(App):
         x_names = {f.columns.x_name or "line" for f in self.followers if len(f.columns)}
         self.query_one(WatchPlot).show(curves, note, x_names.pop() if len(x_names) == 1 else "x")
 
-    def status_lines(self) -> list[Text]:
-        """A line per file: newest x and chosen field, lines per second, time since the last line."""
+    def status_lines(self, width: int = 10_000) -> list[Text]:
+        """A line per file of at most ``width`` cells: on the left the newest x and chosen field's
+        value, then the other fields' as room allows; on the right lines per second and the time
+        since the last line ("100 lines/s  last line 3 s ago", or "100/s, 3 s ago" if short of room)."""
         now = self._clock()
         lines = []
         for follower, name in zip(self.followers, self._names):
-            line = Text(name, style="bold")
+            main, extra = Text(name, style="bold"), Text()
+            timing: list[Text] = []  # the right part, long and short
             columns = follower.columns
             if follower.error:
-                line.append(f"  cannot read: {follower.error}", style="red")
+                main.append(f"  cannot read: {follower.error}", style="red")
             elif not follower.exists:
-                line.append(f"  waiting for {follower.path}", style="dim")
+                main.append(f"  waiting for {follower.path}", style="dim")
             elif not len(columns):
-                line.append("  no lines yet" if self.follow else "  no numeric lines", style="dim")
+                main.append("  no lines yet" if self.follow else "  no numeric lines", style="dim")
             else:
                 latest = columns.latest
                 if columns.x_name and columns.x_name in latest:
-                    line.append(f"  {columns.x_name} {_number(latest[columns.x_name])}")
+                    main.append(f"  {columns.x_name} {_number(latest[columns.x_name])}")
                 if self.field in latest:
-                    line.append(f"  {self.field} ").append(_number(latest[self.field]), style="bold")
-                if self.follow:
-                    line.append(f"  {follower.rate():.0f} lines/s", style="dim")
-                    if follower.last_line_at is not None:
-                        line.append(f"  last line {_ago(now - follower.last_line_at)}", style="dim")
+                    main.append(f"  {self.field} ").append(_number(latest[self.field]), style="bold")
                 for other in columns.fields:
                     if other != self.field and other in latest:
-                        line.append(f"  {other} {_number(latest[other])}", style="dim")
-            if follower.errors:
-                line.append(f"  {follower.errors} bad line(s), {follower.last_error}", style="yellow")
+                        extra.append(f"  {other} {_number(latest[other])}", style="dim")
+                if self.follow:
+                    rate = f"{follower.rate():,.0f}"
+                    ago = "" if follower.last_line_at is None else _ago(now - follower.last_line_at)
+                    timing = [Text(f"{rate} lines/s" + (f"  last line {ago}" if ago else ""), style="dim"),
+                              Text(f"{rate}/s" + (f", {ago}" if ago else ""), style="dim")]
+            warning = Text(f"  {follower.errors} bad line(s), {follower.last_error}", style="yellow") if follower.errors else Text()
+            right = next((t for t in timing if main.cell_len + 2 + t.cell_len <= width), timing[-1] if timing else Text())
+            room = width - main.cell_len - (right.cell_len + 2 if right else 0)
+            fill = Text.assemble(warning, extra)
+            if fill.cell_len > room:
+                fill.truncate(max(0, room), overflow="ellipsis")
+            line = Text.assemble(main, fill)
+            if right:
+                line.append(" " * max(2, room - fill.cell_len + 2)).append_text(right)
+            line.truncate(width, overflow="ellipsis")
             lines.append(line)
         return lines
 
     def _show_status(self) -> None:
-        text = Text("\n").join(self.status_lines())
         status = self.query_one("#watch-status", Static)
+        text = Text("\n").join(self.status_lines(status.content_region.width or self.size.width - 2))
         status.styles.height = len(self.followers)
         if text.plain != self._status_shown:  # the same text: no repaint
             self._status_shown = text.plain
