@@ -256,3 +256,16 @@ async def test_a_narrow_status_line_keeps_the_chosen_value_and_says_bad_lines(tm
         assert len(narrow) <= 90
         assert "epoch 1,200  train_loss 0.1235" in narrow  # the chosen field's value whole; the rest gives way
         assert narrow.endswith("0/s, 0 s ago")
+
+
+def test_a_long_file_is_read_over_several_polls(tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_text(jsonl(*({"epoch": e, "loss": 1.0} for e in range(100))))
+    follower = FileFollower(path)
+    assert 0 < follower.poll(max_bytes=500) < 100
+    assert follower.behind
+    while follower.behind:
+        follower.poll(max_bytes=500)
+    assert follower.columns.x().tolist() == list(range(100))
+    assert follower.rate() == 0  # the lines were there already: no rate
+    follower.close()

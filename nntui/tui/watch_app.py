@@ -74,6 +74,9 @@ class WatchApp(App):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if not self.follow:  # read once, whole
+            for follower in self.followers:
+                follower.poll(max_bytes=None)
         self.poll()
         if self.follow:
             self.set_interval(1 / POLLS_PER_SECOND, lambda: self.poll(PLOT_INTERVAL), name="watch-poll")
@@ -165,7 +168,9 @@ class WatchApp(App):
                 for other in columns.fields:
                     if other != self.field and other in latest:
                         extra.append(f"  {other} {_number(latest[other])}", style="dim")
-                if self.follow:
+                if follower.behind:
+                    timing = [Text("reading what the file holds…", style="dim"), Text("reading…", style="dim")]
+                elif self.follow:
                     rate = f"{follower.rate():,.0f}"
                     ago = "" if follower.last_line_at is None else _ago(now - follower.last_line_at)
                     timing = [Text(f"{rate} lines/s" + (f"  last line {ago}" if ago else ""), style="dim"),
