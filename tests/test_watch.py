@@ -246,12 +246,12 @@ async def test_no_follow_reads_once_and_does_not_poll(tmp_path):
 async def test_a_narrow_status_line_keeps_the_chosen_value_and_says_bad_lines(tmp_path):
     now = [0.0]
     path = tmp_path / "a-rather-long-metrics-file-name.jsonl"
-    path.write_text(jsonl({"epoch": 1200, "train_loss": 0.123456, "test_loss": 0.2, "lr": 0.01}) + "oops\n")
+    path.write_text(jsonl({"epoch": 1200, "train_loss": 0.123456, "test_loss": float("nan"), "lr": 0.01}) + "oops\n")
     app = WatchApp([path], clock=lambda: now[0])
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         wide = app.status_lines(200)[0].plain
-        assert "1 bad line(s), line 2: not JSON" in wide and "lr 0.01" in wide
+        assert "1 bad line(s), line 2: not JSON" in wide and "lr 0.01" in wide and "test_loss nan" in wide
         narrow = app.status_lines(90)[0].plain
         assert len(narrow) <= 90
         assert "epoch 1,200  train_loss 0.1235" in narrow  # the chosen field's value whole; the rest gives way

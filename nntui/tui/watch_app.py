@@ -1,7 +1,8 @@
 """``nntui watch FILE…``: live curves of metrics files that some training (anywhere) is writing.
 
 The files are followed by ``nntui.live.follow.FileFollower``, polled POLLS_PER_SECOND times a
-second (or read once, without ``follow``); the plot is redrawn only when new lines came.  One
+second (or read once, without ``follow``); the plot is redrawn only when new lines came, and at
+most once a second while they keep coming (a plot build is the costly part).  One
 field is plotted at a time, of every file that has it, overlaid; ``f`` / ``F`` choose it, ``l``
 switches the log scale.  Below the plot, a line per file: its newest x and field values, lines
 per second and how long ago the last line came.
@@ -31,6 +32,8 @@ PREFERRED = ("train_loss", "loss")  # the field shown first, if a file has it (e
 
 def _number(value: float) -> str:
     """A value for the status line: short, as many digits as it needs."""
+    if not math.isfinite(value):  # a diverged loss: nan, inf
+        return str(value)
     if value == int(value) and abs(value) < 1e9:
         return f"{int(value):,}"
     return f"{value:.4g}"
@@ -65,7 +68,7 @@ class WatchApp(App):
         self._clock = clock
         self._status_shown = ""
         self._plotted_at = -math.inf  # time.monotonic() of the last redraw for new lines
-        self._versions: list[int] = []  # the columns' versions last drawn
+        self._versions: list[tuple[bool, int]] = []  # what poll last drew
         self._names = _short_names([f.path for f in self.followers])
 
     def compose(self) -> ComposeResult:
@@ -91,7 +94,7 @@ class WatchApp(App):
         ``plot_interval`` seconds old); the status line always (its "ago")."""
         for follower in self.followers:
             follower.poll()
-        versions = [f.columns.version for f in self.followers]
+        versions = [(f.exists, f.columns.version) for f in self.followers]  # a file appeared, or lines came
         now = time.monotonic()
         if versions != self._versions and now - self._plotted_at >= plot_interval:
             self._versions = versions
