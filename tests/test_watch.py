@@ -206,6 +206,9 @@ async def test_app_shows_fields_switches_them_and_the_status_line(tmp_path):
         assert app.field == "lr"  # round the other way
         await pilot.press("l")
         assert plot.log_scale
+        curves = plot.curves
+        app.poll()
+        assert plot.curves is curves  # no new line: no redraw
         append(path, jsonl({"epoch": 4, "train_loss": 0.1, "test_loss": 0.3, "lr": 0.05}))
         now[0] = 3.0
         app.poll()
