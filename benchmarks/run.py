@@ -21,6 +21,7 @@ Parts (``--only`` takes these names, repeated or comma-separated):
               the TUI's default pace, against a program repainting that region 60 times a second
     startup   time to the first frame, `nntui --headless --epochs 0`, against `python -c pass`
     memory    resident memory after 10,000 epochs of what the training process keeps, against before training
+    watch     CPU of `nntui watch` following a file written at 100 lines/s, against the same app idle (--no-follow)
     soak      the real TUI in a pty for 10 minutes (--quick: 1): resident memory of the UI and training
               processes over time, and the peak of a wide net against the history budget.  Not run by
               default (it takes 11 minutes): only with --only soak.
@@ -42,6 +43,7 @@ import bench_latency  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_pace  # noqa: E402
 import bench_tui  # noqa: E402
+import bench_watch  # noqa: E402
 from common import ROOT, OtherLoad, Table, machine_facts, wait_for_quiet  # noqa: E402
 
 DISTURBED = 0.1  # CPUs kept busy by other processes during a part above which its figures are flagged
@@ -54,6 +56,7 @@ PARTS = {
     "pace": bench_pace.run,
     "startup": bench_tui.run_startup,
     "memory": bench_memory.run,
+    "watch": bench_watch.run,
     "soak": bench_memory.run_soak,
 }
 OPT_IN = ("soak",)  # parts run only when --only names them

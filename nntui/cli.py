@@ -101,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["export"]:  # nntui export MODEL.npz --to numpy|pytorch -o FILE.py
         return export_command(argv[1:])
+    if argv[:1] == ["watch"]:  # nntui watch FILE… : follow metrics files as they grow
+        return watch_command(argv[1:])
     args = vars(make_parser().parse_args(argv))
     headless = args.pop("headless", False)
     as_json = args.pop("json", False)
@@ -157,6 +159,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"nntui: crashed: {one_line(app.crash.rstrip().splitlines()[-1])} (the traceback is in {write_crash_log(app.crash)})")
         return app.return_code or 1
     return app.return_code or 0
+
+
+# ------------------------------------------------------------------ watch
+def watch_command(argv: Sequence[str]) -> int:
+    """``nntui watch FILE…``: follow metrics files as they grow (nntui.tui.watch_app)."""
+    p = _Parser(
+        prog="nntui watch",
+        description="Live curves of metrics files as some training writes them: JSON lines or CSV, "
+        "one line per epoch (or step) with numeric fields such as train_loss, test_loss, train_acc, lr; "
+        "what nntui --headless --metrics writes, or any script. A file that does not exist yet is waited for.",
+        epilog="Keys: f / F next / previous field, l log scale, q quit.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="a .jsonl or .csv metrics file")
+    p.add_argument("--follow", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep reading as the files grow (--no-follow: read them once)")
+    args = p.parse_args(argv)
+    for file in args.files:
+        path = Path(file).expanduser()
+        if path.is_dir():
+            print(f"nntui watch: error: {one_line(file)}: is a folder, not a metrics file", file=sys.stderr)
+            return EXIT_USAGE
+        if path.exists() and not os.access(path, os.R_OK):
+            print(f"nntui watch: error: {one_line(file)}: permission denied", file=sys.stderr)
+            return EXIT_USAGE
+        if not path.exists() and not args.follow:
+            print(f"nntui watch: error: {one_line(file)}: no such file (without --no-follow it is waited for)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    if not (sys.stdin.isatty() and sys.stdout.isatty() and sys.stderr.isatty()):
+        print("nntui watch: no terminal to draw on (stdin, stdout and stderr must be a TTY)", file=sys.stderr)
+        return EXIT_USAGE
+
+    from nntui.tui.watch_app import WatchApp  # imported late, as the TUI's
+
+    try:
+        WatchApp([Path(f).expanduser() for f in args.files], follow=args.follow).run()
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
 def _say(line: str) -> None:
