@@ -14,6 +14,7 @@ from nntui import __version__
 from nntui.export import metrics_format
 from nntui.files import check_writable, discard_output
 from nntui.headless import run_headless
+from nntui.lessons import LESSONS
 from nntui.session import USER_ERRORS, build_session, resolve_settings
 from nntui.settings import OPTIONS, Settings, SettingsError
 
@@ -63,6 +64,17 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+def lesson_list() -> str:
+    """What ``--lesson list`` prints: each lesson's name, title and the options it sets."""
+    width = max(len(lesson.name) for lesson in LESSONS)
+    return "\n".join(
+        f"{lesson.name:<{width}}  {lesson.title}: "
+        + " ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                   if not isinstance(v, bool) else f"--{k}" for k, v in lesson.settings.items())
+        for lesson in LESSONS
+    )
+
+
 # ------------------------------------------------------------------ main
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nntui`` console script; returns the exit code."""
@@ -70,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     headless = args.pop("headless", False)
     as_json = args.pop("json", False)
     config = args.pop("config", None)
+    if args.get("lesson") == "list":
+        print(lesson_list())
+        return 0
     try:
         settings, weights = resolve_settings(args, config)
         if settings.metrics:

@@ -1,0 +1,83 @@
+"""The classroom lessons of ``--lesson NAME``: a prepared setup and a paragraph saying what to do.
+
+A lesson is applied like a preset (``nntui.settings.merge``): its settings sit above the
+defaults and below ``--config`` and the flags.  Adding a lesson is adding one entry to
+``LESSONS``.  The numbers its text names live in ``facts``, which the text is formatted with
+and the tests read, so what the screen says and what is tested cannot drift apart.
+This module is data only: it imports nothing of nntui.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A prepared setup: option values (as the flags and the TOML file name them) and what to do with it."""
+
+    name: str  # what --lesson takes
+    title: str  # the panel's title
+    settings: Mapping[str, Any]  # option values, checked like a config file's
+    text: str  # one paragraph naming the keys to press; formatted with ``settings`` and ``facts``
+    facts: Mapping[str, Any] = field(default_factory=dict)  # the numbers the text names, for the tests
+
+    @property
+    def instructions(self) -> str:
+        """The paragraph the lesson panel shows."""
+        return self.text.format(**self.settings, **self.facts)
+
+
+# The four hidden ReLU neurons of "xor by hand": (weight from x1, weight from x2, weight to the output).
+# Neurons 1 and 2 add up to |x1 + x2|, neurons 3 and 4 to |x1 − x2|; the output, their difference,
+# is positive exactly where x1 and x2 have the same sign: xor.
+XOR_NEURONS = ((1, 1, 1), (-1, -1, 1), (1, -1, -1), (-1, 1, -1))
+
+
+def _xor_list() -> str:
+    return "; ".join(f"neuron {i}: {a:g}, {b:g}, {o:g}" for i, (a, b, o) in enumerate(XOR_NEURONS, 1))
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "xor-by-hand", "XOR by hand",
+        dict(dataset="xor", layers=(4,), activation="relu", paused=True),
+        "Paused at epoch 0: you are the optimizer. Press Tab to select a neuron (arrows move along "
+        "the diagram), then w: pick a weight with ↑↓, type its value, Enter. For each hidden neuron "
+        "set its weight from x1, from x2, and to the output ({neurons}); leave the biases at 0. "
+        "Watch the heatmap and the accuracy after every neuron: the last one brings it to 100 %. "
+        "Then press space and let gradient descent take over, or r to start again.",
+        facts=dict(neurons=_xor_list(), accuracy=0.95),
+    ),
+    Lesson(
+        "overfit-outlier", "Overfitting an outlier",
+        dict(dataset="gauss", noise=0.0, samples=40, layers=(8, 8), lr=0.1, speed=10),
+        "Let the boundary settle between the blue and the orange cluster. Then press c for the probe, "
+        "move its cross with the arrows into the blue cluster, near its edge (about x1 = {x1:g}, "
+        "x2 = {x2:g}), and press 0 to add an orange point there. Within a few seconds the boundary bends "
+        "around that one point and the test loss in the plot rises: the network learns the outlier, not "
+        "the pattern. Delete removes the point again; [ steps back through the epochs.",
+        facts=dict(x1=1.0, x2=1.0, label=0, epochs=60),
+    ),
+    Lesson(
+        "vanishing-gradients", "Vanishing gradients",
+        dict(dataset="spiral", layers=(6, 6, 6, 6, 6, 6), activation="sigmoid"),
+        "Six sigmoid layers learn the spiral very slowly. Press y for the layer statistics and z for one "
+        "scale: the gradients ∂L/∂W shrink layer by layer on the way back, the first layer's are "
+        "over {ratio} times smaller than the last's, so the first layers hardly learn (escape closes it). "
+        "Press a for the next activation (the status line names it) and y again: with {others} the "
+        "gradients reach the first layer.",
+        facts=dict(epochs=50, ratio=100, others="linear, leaky_relu, tanh or relu"),
+    ),
+    Lesson(
+        "lr-too-high", "Learning rate too high",
+        dict(dataset="plane", lr=0.3),
+        "A regression of a plane at learning rate {lr:g}: the loss falls. Press + to raise the rate "
+        "(+ {presses} times: {rates}) until the weights blow up: the status line says diverged and "
+        "training pauses. Press - to lower the rate and r to start again; [ steps back through the "
+        "epochs to where the loss began to jump.",
+        facts=dict(presses=2, rates="0.3 → 1 → 3", epochs=50),
+    ),
+)
+LESSON_BY_NAME = {lesson.name: lesson for lesson in LESSONS}
