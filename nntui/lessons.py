@@ -35,20 +35,22 @@ class Lesson:
 XOR_NEURONS = ((1, 1, 1), (-1, -1, 1), (1, -1, -1), (-1, 1, -1))
 
 
-def _xor_list() -> str:
-    return "; ".join(f"neuron {i}: {a:g}, {b:g}, {o:g}" for i, (a, b, o) in enumerate(XOR_NEURONS, 1))
+def _values(values: tuple[float, ...]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
 
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "xor-by-hand", "XOR by hand",
         dict(dataset="xor", layers=(4,), activation="relu", paused=True),
-        "Paused at epoch 0: you are the optimizer. Press Tab to select a neuron (arrows move along "
-        "the diagram), then w: pick a weight with ↑↓, type its value, Enter. For each hidden neuron "
-        "set its weight from x1, from x2, and to the output ({neurons}); leave the biases at 0. "
-        "Watch the heatmap and the accuracy after every neuron: the last one brings it to 100 %. "
-        "Then press space and let gradient descent take over, or r to start again.",
-        facts=dict(neurons=_xor_list(), accuracy=0.95),
+        "Paused at epoch 0: you are the optimizer. Press Tab, then → to select the input x1; press w and "
+        "set its four weights out, each picked with ↑↓, typed, Enter: {x1}. ↓ selects x2: w, {x2}. "
+        "→ → selects the output: w, its weights in from the four neurons: {out} (escape closes; the biases "
+        "stay 0). Now the heatmap is xor and the accuracy 100 %: neurons 1 and 2 add up to |x1 + x2|, "
+        "3 and 4 to |x1 − x2|, the output compares the two. Press space to let gradient descent take "
+        "over, or r to start again.",
+        facts=dict(x1=_values(tuple(n[0] for n in XOR_NEURONS)), x2=_values(tuple(n[1] for n in XOR_NEURONS)),
+                   out=_values(tuple(n[2] for n in XOR_NEURONS)), accuracy=0.95),
     ),
     Lesson(
         "overfit-outlier", "Overfitting an outlier",
