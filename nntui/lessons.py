@@ -43,42 +43,39 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "xor-by-hand", "XOR by hand",
         dict(dataset="xor", layers=(4,), activation="relu", paused=True),
-        "Paused at epoch 0: you are the optimizer. Press Tab, then → to select the input x1; press w and "
-        "set its four weights out, each picked with ↑↓, typed, Enter: {x1}. ↓ selects x2: w, {x2}. "
-        "→ → selects the output: w, its weights in from the four neurons: {out} (escape closes; the biases "
-        "stay 0). Now the heatmap is xor and the accuracy 100 %: neurons 1 and 2 add up to |x1 + x2|, "
-        "3 and 4 to |x1 − x2|, the output compares the two. Press space to let gradient descent take "
-        "over, or r to start again.",
+        "You are the optimizer (paused at epoch 0). Tab, → selects the input x1: press w, then for each "
+        "weight out ↑↓ picks it, type, Enter: {x1}. ↓ selects x2: w, {x2}. → → selects the output: w, "
+        "↓ past the bias, its weights in: {out}. Escape closes. The heatmap is xor now, accuracy 100 %: "
+        "neurons 1+2 make |x1+x2|, 3+4 make |x1−x2|, the output compares them. Space lets gradient "
+        "descent take over.",
         facts=dict(x1=_values(tuple(n[0] for n in XOR_NEURONS)), x2=_values(tuple(n[1] for n in XOR_NEURONS)),
                    out=_values(tuple(n[2] for n in XOR_NEURONS)), accuracy=0.95),
     ),
     Lesson(
         "overfit-outlier", "Overfitting an outlier",
         dict(dataset="gauss", noise=0.0, samples=40, layers=(8, 8), lr=0.1, speed=10),
-        "Let the boundary settle between the blue and the orange cluster. Then press c for the probe, "
-        "move its cross with the arrows into the blue cluster, near its edge (about x1 = {x1:g}, "
-        "x2 = {x2:g}), and press 0 to add an orange point there. Within a few seconds the boundary bends "
-        "around that one point and the test loss in the plot rises: the network learns the outlier, not "
-        "the pattern. Delete removes the point again; [ steps back through the epochs.",
+        "Let the boundary settle. Then press c for the probe, move its cross with the arrows into the "
+        "blue cluster near its edge (x1 ≈ {x1:g}, x2 ≈ {x2:g}) and press 0: an orange point. Within seconds "
+        "the boundary bends around that one point and the test loss rises: the network learns the "
+        "outlier, not the pattern. Delete removes it; [ steps back through the epochs.",
         facts=dict(x1=1.0, x2=1.0, label=0, epochs=60),
     ),
     Lesson(
         "vanishing-gradients", "Vanishing gradients",
         dict(dataset="spiral", layers=(6, 6, 6, 6, 6, 6), activation="sigmoid"),
-        "Six sigmoid layers learn the spiral very slowly. Press y for the layer statistics and z for one "
-        "scale: the gradients ∂L/∂W shrink layer by layer on the way back, the first layer's are "
-        "over {ratio} times smaller than the last's, so the first layers hardly learn (escape closes it). "
-        "Press a for the next activation (the status line names it) and y again: with {others} the "
-        "gradients reach the first layer.",
+        "Six sigmoid layers learn the spiral slowly. Press y for the layer statistics, then z for one "
+        "scale: ∂L/∂W shrinks layer by layer on the way back, the first layer's is over {ratio} times "
+        "smaller than the last's, so the first layers hardly learn. Escape, then a switches to the next "
+        "activation (the status line names it); y again: with {others} the gradients reach the first layer.",
         facts=dict(epochs=50, ratio=100, others="linear, leaky_relu, tanh or relu"),
     ),
     Lesson(
         "lr-too-high", "Learning rate too high",
         dict(dataset="plane", lr=0.3),
-        "A regression of a plane at learning rate {lr:g}: the loss falls. Press + to raise the rate "
-        "(+ {presses} times: {rates}) until the weights blow up: the status line says diverged and "
-        "training pauses. Press - to lower the rate and r to start again; [ steps back through the "
-        "epochs to where the loss began to jump.",
+        "A regression of a plane at learning rate {lr:g}: the loss falls. Press + {presses} times "
+        "({rates}): the weights blow up, the status line says diverged and training pauses. Press - and "
+        "then r to start again at a rate that works; [ steps back through the epochs to where the loss "
+        "began to jump.",
         facts=dict(presses=2, rates="0.3 → 1 → 3", epochs=50),
     ),
 )

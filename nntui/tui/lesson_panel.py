@@ -18,13 +18,9 @@ class LessonPanel(Static):
     def __init__(self, lesson: Lesson, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lesson = lesson
-        self.border_title = f"lesson: {lesson.title}"
+        self.border_title = f"lesson: {lesson.title} · {TOGGLE_KEY} folds"
 
     def watch_collapsed(self, collapsed: bool) -> None:
         self.set_class(collapsed, "-collapsed")
-        if collapsed:
-            self.update(f"lesson: {self.lesson.title}  ({TOGGLE_KEY}: show what to do)")
-            self.border_subtitle = ""
-        else:
-            self.update(self.lesson.instructions)
-            self.border_subtitle = f"{TOGGLE_KEY}: fold"
+        self.update(f"lesson: {self.lesson.title} · {TOGGLE_KEY} shows what to do" if collapsed
+                    else self.lesson.instructions)
