@@ -53,11 +53,11 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "overfit-outlier", "Overfitting an outlier",
-        dict(dataset="gauss", noise=0.0, samples=40, layers=(8, 8), lr=0.1, speed=10),
+        dict(dataset="gauss", noise=0.0, samples=40, layers=(16, 16), lr=0.1, batch_size=2, loss="bce", speed=10),
         "Let the boundary settle. Then press c for the probe, move its cross with the arrows into the "
         "blue cluster near its edge (x1 ≈ {x1:g}, x2 ≈ {x2:g}) and press 0: an orange point. Within seconds "
-        "the boundary bends around that one point and the test loss rises: the network learns the "
-        "outlier, not the pattern. Delete removes it; [ steps back through the epochs.",
+        "the boundary bends to put that one point on the orange side, and the test loss rises (l: log "
+        "scale): the network learns the outlier, not the pattern. Delete removes it; [ steps back.",
         facts=dict(x1=1.0, x2=1.0, label=0, epochs=60),
     ),
     Lesson(
@@ -65,9 +65,10 @@ LESSONS: tuple[Lesson, ...] = (
         dict(dataset="spiral", layers=(6, 6, 6, 6, 6, 6), activation="sigmoid"),
         "Six sigmoid layers learn the spiral slowly. Press y for the layer statistics, then z for one "
         "scale: ∂L/∂W shrinks layer by layer on the way back, the first layer's is over {ratio} times "
-        "smaller than the last's, so the first layers hardly learn. Escape, then a switches to the next "
-        "activation (the status line names it); y again: with {others} the gradients reach the first layer.",
-        facts=dict(epochs=50, ratio=100, others="linear, leaky_relu, tanh or relu"),
+        "smaller than the output's, so the first layers hardly learn. Escape, then a {presses} times "
+        "switches to {next} (the status line names the activation); y again: with {others} the gradients "
+        "reach the first layer.",
+        facts=dict(epochs=(50, 100, 200), ratio=10, presses=2, next="leaky_relu", others="leaky_relu, tanh or relu"),
     ),
     Lesson(
         "lr-too-high", "Learning rate too high",
