@@ -74,9 +74,9 @@ LESSONS: tuple[Lesson, ...] = (
         "lr-too-high", "Learning rate too high",
         dict(dataset="plane", lr=0.3),
         "A regression of a plane at learning rate {lr:g}: the loss falls. Press + {presses} times "
-        "({rates}): the weights blow up, the status line says diverged and training pauses. Press - and "
-        "then r to start again at a rate that works; [ steps back through the epochs to where the loss "
-        "began to jump.",
+        "({rates}): the weights blow up, the status line says diverged and training pauses. [ steps back "
+        "through the epochs to where the loss began to jump; then -, r and space start again at a rate "
+        "that works.",
         facts=dict(presses=2, rates="0.3 → 1 → 3", epochs=50),
     ),
 )

@@ -13,6 +13,7 @@ from nntui.engine.losses import decode_outputs
 from nntui.lessons import LESSON_BY_NAME, LESSONS, XOR_NEURONS
 from nntui.session import build_session, resolve_settings
 from nntui.settings import SettingsError, merge, next_learning_rate
+from nntui.tui.help_screen import HELP_TEXT
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.lesson_panel import LessonPanel
 from nntui.tui.status_bar import StatusBar
@@ -68,6 +69,7 @@ def test_lesson_list_and_help_name_every_lesson(capsys):
         main(["--help"])
     text = "".join(capsys.readouterr().out.split())  # argparse wraps its lines, also at a hyphen
     assert all(lesson.name in text for lesson in LESSONS)
+    assert "--lesson list" in HELP_TEXT  # and the help screen says how to find them
 
 
 def test_headless_with_a_lesson_trains_on_its_settings(capsys):

@@ -131,6 +131,11 @@ MB for a small network, however long the run.
 (`.svg`), then 2-D data's points (`.csv`: the training points, and the test points beside it
 in `…-test.csv`; `--dataset FILE.csv --test-data FILE-test.csv` loads them back). An existing file is never overwritten without asking.
 
+## Lessons
+
+`nntui --lesson NAME` opens a prepared classroom setup with a paragraph saying what to do above
+the panels (`L` folds it to one line); `nntui --lesson list` names the lessons and what each sets.
+
 Close this help with `escape`, `?` or `q`.
 """
 
