@@ -55,7 +55,7 @@ LESSONS: tuple[Lesson, ...] = (
         "overfit-outlier", "Overfitting an outlier",
         dict(dataset="gauss", noise=0.0, samples=40, layers=(16, 16), lr=0.1, batch_size=2, loss="bce", speed=10),
         "Let the boundary settle. Then press c for the probe, move its cross with the arrows into the "
-        "blue cluster near its edge (x1 ≈ {x1:g}, x2 ≈ {x2:g}) and press 0: an orange point. Within seconds "
+        "blue cluster near its edge (under the heatmap: probe x1 ≈ {x1:g}, x2 ≈ {x2:g}) and press 0: an orange point. Within seconds "
         "the boundary bends to put that one point on the orange side, and the test loss rises (l: log "
         "scale): the network learns the outlier, not the pattern. Delete removes it; [ steps back.",
         facts=dict(x1=1.0, x2=1.0, label=0, epochs=60),
@@ -65,16 +65,16 @@ LESSONS: tuple[Lesson, ...] = (
         dict(dataset="spiral", layers=(6, 6, 6, 6, 6, 6), activation="sigmoid"),
         "Six sigmoid layers learn the spiral slowly. Press y for the layer statistics, then z for one "
         "scale: ∂L/∂W shrinks layer by layer on the way back, the first layer's is over {ratio} times "
-        "smaller than the output's, so the first layers hardly learn. Escape, then a {presses} times "
-        "switches to {next} (the status line names the activation); y again: with {others} the gradients "
+        "smaller than the output's, so the first layers hardly learn. Escape, then press a ({presses}×) "
+        "for {next} (the status line names the activation); y again: with {others} the gradients "
         "reach the first layer.",
         facts=dict(epochs=(50, 100, 200), ratio=10, presses=2, next="leaky_relu", others="leaky_relu, tanh or relu"),
     ),
     Lesson(
         "lr-too-high", "Learning rate too high",
         dict(dataset="plane", lr=0.3),
-        "A regression of a plane at learning rate {lr:g}: the loss falls. Press + {presses} times "
-        "({rates}): the weights blow up, the status line says diverged and training pauses. [ steps back "
+        "A regression of a plane at learning rate {lr:g}: the loss falls. Press + ({presses}×: "
+        "{rates}): the weights blow up, the status line says diverged and training pauses. [ steps back "
         "through the epochs to where the loss began to jump; then -, r and space start again at a rate "
         "that works.",
         facts=dict(presses=2, rates="0.3 → 1 → 3", epochs=50),
