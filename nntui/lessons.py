@@ -53,11 +53,14 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         "overfit-outlier", "Overfitting an outlier",
-        dict(dataset="gauss", noise=0.0, samples=40, layers=(16, 16), lr=0.1, batch_size=2, loss="bce", speed=10),
+        # 20 training points and a big network learning fast: one point can pull the boundary over
+        dict(dataset="gauss", noise=0.0, samples=40, layers=(16, 16), lr=0.1, batch_size=2, loss="bce",
+             speed=10),
         "Let the boundary settle. Then press c for the probe, move its cross with the arrows into the "
-        "blue cluster near its edge (under the heatmap: probe x1 ≈ {x1:g}, x2 ≈ {x2:g}) and press 0: an orange point. Within seconds "
-        "the boundary bends to put that one point on the orange side, and the test loss rises (l: log "
-        "scale): the network learns the outlier, not the pattern. Delete removes it; [ steps back.",
+        "blue cluster near its edge (under the heatmap: probe x1 ≈ {x1:g}, x2 ≈ {x2:g}) and press 0: an "
+        "orange point. Within seconds the boundary bends to put that one point on the orange side, and "
+        "the test loss rises (l: log scale): the network learns the outlier, not the pattern. Delete "
+        "removes it; [ steps back.",
         facts=dict(x1=1.0, x2=1.0, label=0, epochs=60),
     ),
     Lesson(
@@ -68,7 +71,8 @@ LESSONS: tuple[Lesson, ...] = (
         "smaller than the output's, so the first layers hardly learn. Escape, then press a ({presses}×) "
         "for {next} (the status line names the activation); y again: with {others} the gradients "
         "reach the first layer.",
-        facts=dict(epochs=(50, 100, 200), ratio=10, presses=2, next="leaky_relu", others="leaky_relu, tanh or relu"),
+        facts=dict(epochs=(50, 100, 200), ratio=10, presses=2, next="leaky_relu",
+                   others="leaky_relu, tanh or relu"),
     ),
     Lesson(
         "lr-too-high", "Learning rate too high",

@@ -177,12 +177,12 @@ class NNTuiApp(App):
         self.status = StatusBar(id="status")
         self.right = Vertical(self.heatmap, self.digits, self.confusion, id="right")
         lesson = LESSON_BY_NAME.get(session.settings.lesson or "")
-        self.lesson = None if lesson is None else LessonPanel(lesson, id="lesson")  # --lesson: what to do
+        self.lesson_panel = None if lesson is None else LessonPanel(lesson, id="lesson")  # --lesson: what to do
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        if self.lesson is not None:
-            yield self.lesson
+        if self.lesson_panel is not None:
+            yield self.lesson_panel
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield self.diagram
@@ -1018,8 +1018,8 @@ class NNTuiApp(App):
 
     def action_fold_lesson(self) -> None:
         """Fold the lesson panel to its title line, or open it again."""
-        if self.lesson is not None:
-            self.lesson.collapsed = not self.lesson.collapsed
+        if self.lesson_panel is not None:
+            self.lesson_panel.collapsed = not self.lesson_panel.collapsed
 
     def action_help(self) -> None:
         """Open the help screen."""
