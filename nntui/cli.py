@@ -15,6 +15,7 @@ from nntui.export import metrics_format
 from nntui import export_code
 from nntui.files import atomic_write, check_writable, discard_output
 from nntui.headless import run_headless
+from nntui.lessons import LESSONS
 from nntui.session import USER_ERRORS, build_session, resolve_settings
 from nntui.settings import OPTIONS, Settings, SettingsError
 
@@ -95,6 +96,17 @@ def export_command(argv: Sequence[str]) -> int:
     return 0
 
 
+def lesson_list() -> str:
+    """What ``--lesson list`` prints: each lesson's name, title and the options it sets."""
+    width = max(len(lesson.name) for lesson in LESSONS)
+    return "\n".join(
+        f"{lesson.name:<{width}}  {lesson.title}: "
+        + " ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                   if not isinstance(v, bool) else f"--{k}" for k, v in lesson.settings.items())
+        for lesson in LESSONS
+    )
+
+
 # ------------------------------------------------------------------ main
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nntui`` console script; returns the exit code."""
@@ -107,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     headless = args.pop("headless", False)
     as_json = args.pop("json", False)
     config = args.pop("config", None)
+    if args.get("lesson") == "list":
+        print(lesson_list())
+        return 0
     try:
         settings, weights = resolve_settings(args, config)
         if settings.metrics:

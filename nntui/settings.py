@@ -3,7 +3,7 @@
 The command line, the ``--config`` TOML file, presets, the model file's saved settings and the
 TUI's settings form all go through this table, so an option is checked the same way
 wherever it comes from.  Later layers override earlier ones:
-    defaults < --preset < --load file's settings < --config file < command-line flags
+    defaults < --preset < --lesson < --load file's settings < --config file < command-line flags
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from nntui.engine.network import INITS
 from nntui.engine.optimizers import OPTIMIZERS
 from nntui.engine.regularization import REGULARIZERS
 from nntui.engine.schedules import SCHEDULES
+from nntui.lessons import LESSON_BY_NAME
 
 FEATURE_NAMES = tuple(FEATURES)
 DEFAULT_SPEED = 20  # the TUI's pace: one epoch a frame (20 frames/s); the circle's boundary forms over about 3 s
@@ -207,6 +208,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("metrics", _optional_str, "write every epoch's figures to FILE.csv or FILE.jsonl as training goes "
            "(an existing file is replaced)", "FILE", True),
     Option("preset", _optional_str, "playground: TensorFlow Playground's semantics", "NAME", True),
+    Option("lesson", _optional_str, f"a classroom lesson: {', '.join(LESSON_BY_NAME)} ('list' says what each sets; with --headless only its settings apply)", "NAME", True),
     Option("paused", _bool, "start the TUI paused", None, True),
     Option("speed", parse_speed, "the TUI's pace in epochs per second, or 'full' (as fast as it trains); "
            "< and > change it while it runs; --headless always runs at full speed", "N|full", True),
@@ -267,6 +269,7 @@ class Settings:
     save: str | None = None
     metrics: str | None = None
     preset: str | None = None
+    lesson: str | None = None
     paused: bool = False
     speed: float | None = DEFAULT_SPEED
     history_mb: int = 256
@@ -302,16 +305,23 @@ def check_option(name: str, value: Any) -> Any:
 def merge(*layers: dict[str, Any]) -> Settings:
     """Settings from layers of {option: value}, later layers winning; every value checked.
 
-    A preset named in any layer is applied first, just above the defaults."""
+    A preset, then a lesson, named in any layer is applied first, just above the defaults."""
     values: dict[str, Any] = {}
     for layer in layers:
         for name, value in layer.items():
             values[name.replace("-", "_")] = check_option(name, value)
+    below: dict[str, Any] = {}  # the preset's values, then the lesson's over them
     preset = values.get("preset")
     if preset is not None:
         if preset not in PRESETS:
             raise SettingsError(f"--preset: unknown preset '{preset}' (choose from {', '.join(PRESETS)})")
-        values = {**PRESETS[preset], **values}
+        below.update(PRESETS[preset])
+    lesson = values.get("lesson")
+    if lesson is not None:
+        if lesson not in LESSON_BY_NAME:
+            raise SettingsError(f"--lesson: unknown lesson '{lesson}' (choose from {', '.join(LESSON_BY_NAME)})")
+        below.update((k, check_option(k, v)) for k, v in LESSON_BY_NAME[lesson].settings.items())
+    values = {**below, **values}
     return Settings(**values)
 
 

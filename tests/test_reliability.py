@@ -88,7 +88,7 @@ KIND = {o.name: _kind(o) for o in VALUE_OPTIONS}
 # Options for which the empty value means "not set" (or "no hidden layer"), so a run succeeds.
 EMPTY_OK = {
     "test_data", "classes", "layers", "epochs", "schedule_period", "target_loss", "patience",
-    "load", "save", "metrics", "preset",
+    "load", "save", "metrics", "preset", "lesson",
 }
 # Options for which "abc" is a valid value: --save abc writes a model file named abc.
 ABC_OK = {"save"}

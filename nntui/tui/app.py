@@ -28,6 +28,7 @@ from nntui.engine.inspect import check_gradients, layer_indices, trace_params
 from nntui.export import data_test_path, write_data, write_metrics
 from nntui.export_code import from_session, model_code, target_for
 from nntui.files import atomic_write
+from nntui.lessons import LESSON_BY_NAME
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.live.protocol import EpochView, RunState, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
@@ -43,6 +44,7 @@ from nntui.tui.help_screen import HelpScreen
 from nntui.tui.hidden_space import HiddenSpaceScreen
 from nntui.tui.images import ImageData
 from nntui.tui.layer_stats import LayerStatsScreen
+from nntui.tui.lesson_panel import TOGGLE_KEY, LessonPanel
 from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.key_bar import KeyBar
@@ -147,6 +149,7 @@ class NNTuiApp(App):
         Binding("x", "export", "Export metrics, screenshot, data points and the model as code", show=False),
         Binding("w", "edit_weights", "Set a weight by hand", show=False),
         Binding("z", "switch_neuron", "Switch a neuron off/on", show=False),
+        Binding(TOGGLE_KEY, "fold_lesson", "Fold or open the lesson's instructions (--lesson)", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
         # Points by hand, with the probe: 0–9 add a point of that class at its cross.
         *(Binding(str(k), f"add_point({k})", f"Add {'an' if colour[0] in 'aeiou' else 'a'} {colour} point at the probe",
@@ -196,9 +199,13 @@ class NNTuiApp(App):
         self.confusion = ConfusionMatrix(id="confusion")
         self.status = StatusBar(id="status")
         self.right = Vertical(self.heatmap, self.digits, self.confusion, id="right")
+        lesson = LESSON_BY_NAME.get(session.settings.lesson or "")
+        self.lesson_panel = None if lesson is None else LessonPanel(lesson, id="lesson")  # --lesson: what to do
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        if self.lesson_panel is not None:
+            yield self.lesson_panel
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield self.diagram
@@ -1068,6 +1075,11 @@ class NNTuiApp(App):
         self.live.switch_neuron(*selected, on)
         self.notify(f"{name} switched on: its weights out learn again from 0" if on
                     else f"{name} switched off: its weights out are held at 0 (z switches it on)", timeout=3)
+
+    def action_fold_lesson(self) -> None:
+        """Fold the lesson panel to its title line, or open it again."""
+        if self.lesson_panel is not None:
+            self.lesson_panel.collapsed = not self.lesson_panel.collapsed
 
     def action_help(self) -> None:
         """Open the help screen."""

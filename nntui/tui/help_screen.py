@@ -133,6 +133,11 @@ in `…-test.csv`; `--dataset FILE.csv --test-data FILE-test.csv` loads them bac
 code (`.py`: NumPy, or PyTorch for a name ending in `torch.py`; `predict(x)` in it). An existing file is never
 overwritten without asking.
 
+## Lessons
+
+`nntui --lesson NAME` opens a prepared classroom setup with a paragraph saying what to do above
+the panels (`L` folds it to one line); `nntui --lesson list` names the lessons and what each sets.
+
 Close this help with `escape`, `?` or `q`.
 """
 
