@@ -19,7 +19,7 @@ from nntui.engine import (
     make_optimizer, make_schedule,
 )
 from nntui.live.stop import StopRule
-from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, merge
+from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, fork_settings, merge
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -257,6 +257,14 @@ def fork_trainer(source: Trainer, start: Checkpoint, settings: Settings) -> Trai
         trainer.switch_neuron(layer, index, on=False)
     trainer.stats = trainer.evaluate()  # epoch 0's figures, of these weights
     return trainer
+
+
+def fork_session(session: Session, changes: dict[str, Any]) -> Session:
+    """A run beside this one (still at its start), on the same data from the same initial weights,
+    with these options changed: SettingsError for an option a fork may not change."""
+    settings = fork_settings(session.settings, changes)
+    trainer = fork_trainer(session.trainer, session.trainer.checkpoint(), settings)
+    return Session(settings, session.dataset, trainer, session.loss, session.output)
 
 
 def build_session(settings: Settings, weights: Weights | None = None, dataset: Dataset | None = None) -> Session:

@@ -372,7 +372,10 @@ def parse_compare(text: str) -> tuple[str, list[tuple[str, Any]]]:
         raise SettingsError(f"--compare: {refusal}")
     runs, seen = [], {}
     for raw in (v.strip() for v in values.split(",")):
-        value = check_option(name, raw)
+        try:
+            value = check_option(name, raw)
+        except SettingsError as e:
+            raise SettingsError(f"--compare: {e}") from None
         if value in seen:
             raise SettingsError(f"--compare: {name}={raw} is the same run as {name}={seen[value]}")
         seen[value] = raw
