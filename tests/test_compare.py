@@ -172,6 +172,7 @@ def test_select_close_and_the_limit_of_runs(harness):
     h.runner.select(2)
     selected = h.wait(lambda u: u.run == 2)
     assert selected.snapshot.lr == pytest.approx(0.2) and [r.run for r in selected.runs] == [0, 1, 2, 3]
+    assert [r.settings.lr for r in selected.runs] == pytest.approx([0.03, 0.1, 0.2, 0.3])
     h.runner.close_run(2)  # the selected run: the first left is selected
     closed = h.wait(lambda u: [r.run for r in u.runs] == [0, 1, 3])
     assert closed.run == 0
@@ -183,6 +184,18 @@ def test_select_close_and_the_limit_of_runs(harness):
     h.runner.step_epoch()
     last = h.wait(lambda u: u.snapshot.epoch == 1)
     assert last.run == 4 and [r.run for r in last.runs] == [4]
+
+
+def test_a_new_trainer_replaces_every_run(harness):
+    h = harness()
+    assert h.fork({"optimizer": "sgd"}, 1).run == 1
+    h.runner.select(1)
+    h.wait(lambda u: u.run == 1)
+    session = build_session(merge(SETTINGS, {"optimizer": "momentum"}))
+    h.runner.replace(session.trainer, settings=session.settings)
+    replaced = h.wait(lambda u: u.generation == 1)
+    assert replaced.run == 0 and [(r.run, r.settings.optimizer) for r in replaced.runs] == [(0, "momentum")]
+    assert h.fork({"lr": 0.1}, 2).run == 2  # a fork of the new run 0: ids are never used twice
 
 
 def test_a_refused_fork_says_why_in_one_line(harness):

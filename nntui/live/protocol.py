@@ -19,6 +19,7 @@ import numpy as np
 
 from nntui.engine import EpochStats, Snapshot
 from nntui.engine.inspect import Trace
+from nntui.settings import Settings
 
 
 class RunState(str, Enum):
@@ -47,6 +48,7 @@ class RunFigures:
     stopped: str | None  # why a stop rule stopped it, or None
     diverged: str | None  # why it diverged, or None
     trains: bool  # it takes turns: the session runs, and the run has neither stopped nor diverged
+    settings: Settings | None = None  # what it was built from (its activation, optimizer, rate, …); None if not known
 
 
 @dataclass(frozen=True)

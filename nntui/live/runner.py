@@ -111,6 +111,7 @@ class Runner:
         self._wake = threading.Event()
         self._last_publish = 0.0
         self._epoch_started = time.perf_counter()
+        self._next_id = 1  # of the next fork: ids are never used twice (run 0 is the session's own run, replaced or not)
         self._use(trainer, stop, generation, settings, label)
 
     # ------------------------------------------------------------ the selected run
@@ -265,7 +266,6 @@ class Runner:
         run = Run(0, label, trainer, settings, stop, self._new_history(), generation)
         self.runs: dict[int, Run] = {0: run}  # by id, in id order
         self.current = run  # the selected run
-        self._next_id = 1
         self._turn = 0  # the id of the run whose turn it is (or the first after it)
 
     def _new_history(self, share: int = 1) -> History:
@@ -500,7 +500,8 @@ class Runner:
             new, run.new_epochs = run.new_epochs, []
             trainer = run.trainer
             figures.append(RunFigures(run.id, run.label, stats_rows(new), trainer.stats, run.epochs_per_second,
-                                      run.generation, run.stopped, trainer.diverged, self._running and run.can_train))
+                                      run.generation, run.stopped, trainer.diverged, self._running and run.can_train,
+                                      run.settings))
         self._last_publish = now
         run, trainer = self.current, self.current.trainer
         selected = next(f for f in figures if f.run == run.id)
