@@ -332,3 +332,18 @@ def test_a_signal_stops_compared_runs_and_keeps_the_metrics(tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM
     assert len(err.strip().splitlines()) == 1 and "interrupted by SIGTERM at epoch" in err, err
     assert metrics.read_text().splitlines()[-1].startswith("# interrupted by SIGTERM at epoch")
+
+
+def test_resuming_restarts_stopped_runs_only_when_none_trains(harness):
+    h = harness(running=False, stop=StopRule(max_epochs=2))
+    h.runner.step_epoch()
+    h.runner.step_epoch()  # run 0 reaches its limit …
+    h.wait(lambda u: u.snapshot.epoch == 2 and u.stopped)
+    assert h.fork({"optimizer": "sgd"}, 1).run == 1  # … a fork starts at epoch 0 under the same rule
+    h.runner.resume()
+    h.runner.pause()
+    h.runner.resume()  # run 1 still trains: run 0 stays stopped
+    both = h.wait(lambda u: not u.running and len(u.runs) == 2 and u.runs[1].stats.epoch == 2)
+    assert both.runs[0].stats.epoch == 2 and both.runs[0].stopped
+    h.runner.resume()  # none trains: the rules are off, both go on
+    h.wait(lambda u: len(u.runs) == 2 and all(r.stats.epoch >= 4 and r.trains for r in u.runs))

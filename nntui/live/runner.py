@@ -32,7 +32,6 @@ from nntui.live.history import History
 from nntui.live.metrics import stats_rows
 from nntui.live.protocol import EpochView, ForkReply, RunFigures, TraceReply, Update
 from nntui.live.stop import StopRule
-from nntui.session import fork_trainer
 from nntui.settings import MAX_RUNS, Settings, SettingsError, fork_settings, next_learning_rate
 
 
@@ -359,11 +358,14 @@ class Runner:
 
     def _set_running(self, running: bool) -> None:
         now = time.perf_counter()
+        # Resuming when every run has stopped or diverged: the stop rules that fired are off from now on.
+        # (While another run trains, a run a stop rule stopped stays stopped.)
+        restart = running and not any(run.can_train for run in self.runs.values())
         for run in self.runs.values():
             if running:
                 self._finish_phases(run)
-                if run.stopped:  # resuming after a stop rule fired: the rules are off from now on
-                    run.stop_rule, run.stopped = None, None
+            if restart and run.stopped:
+                run.stop_rule, run.stopped = None, None
             run.speed_mark = (now, run.trainer.epoch)
         self._running = running
         self._publish_now()
@@ -453,6 +455,10 @@ class Runner:
         self._publish_now()
 
     def _fork(self, request: int, changes: dict, label: str | None) -> None:
+        # Imported here: it brings the datasets and the option files, which the training process
+        # needs only once a run is forked (it starts as fast as it did).
+        from nntui.session import fork_trainer
+
         source = self.current
         try:
             if len(self.runs) >= MAX_RUNS:
