@@ -51,8 +51,8 @@ def _num(x: float | None) -> float | None:
 def epoch_json(s: EpochStats, run: str | None = None) -> str:
     """One JSON line for an epoch (non-finite numbers as null), of the run labelled ``run`` if runs are compared."""
     return json.dumps({
-        "event": "epoch", **({} if run is None else {"run": run}), "epoch": s.epoch, "train_loss": _num(s.train_loss), "test_loss": _num(s.test_loss),
-        "train_acc": s.train_acc, "test_acc": s.test_acc, "lr": s.lr,
+        "event": "epoch", **({} if run is None else {"run": run}), "epoch": s.epoch, "train_loss": _num(s.train_loss),
+        "test_loss": _num(s.test_loss), "train_acc": s.train_acc, "test_acc": s.test_acc, "lr": s.lr,
     })
 
 

@@ -293,12 +293,9 @@ class LiveTraining:
     def _extend_logs(self, update: Update) -> None:
         """Each run's new figures into its log (and run 0's into --metrics); the logs of runs
         closed are dropped."""
-        logs = {run.run: self.logs.get(run.run) for run in update.runs}
+        logs = {run.run: self.logs[run.run] if run.run in self.logs else MetricsLog() for run in update.runs}
         for run in update.runs:
-            log = logs[run.run]
-            if log is None:
-                log = logs[run.run] = MetricsLog()
-            log.extend(run.epochs)
+            logs[run.run].extend(run.epochs)
             if run.run == 0 and self.metrics is not None:
                 self.metrics.write_rows(run.epochs)  # a failure is kept in metrics.error
         self.logs = logs  # a new dict, so the UI thread never reads one being changed
