@@ -49,7 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --headless: print JSON lines instead")
     p.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
     p.add_argument("--compare", metavar="NAME=V1,V2", help="with --headless: train one run per value of option NAME "
-                   f"(2 to {MAX_RUNS}; {', '.join(sorted(FORKABLE))}), side by side from the same initial weights "
+                   f"(2 to {MAX_RUNS}; {', '.join(sorted(n.replace('_', '-') for n in FORKABLE))}), side by side from the same initial weights "
                    "and data, then print a summary")
     defaults = Settings()
     for o in OPTIONS:
