@@ -20,6 +20,8 @@ Parts (``--only`` takes these names, repeated or comma-separated):
     pace      heatmap redraws per second in a real terminal (tmux) while the default circle's boundary forms at
               the TUI's default pace, against a program repainting that region 60 times a second
     startup   time to the first frame, `nntui --headless --epochs 0`, against `python -c pass`
+    compare   4 runs side by side (headless --compare, and the training process's Runner) against one run:
+              epochs per second in all ÷ one run's (goal ≥ 0.9)
     memory    resident memory after 10,000 epochs of what the training process keeps, against before training
     watch     CPU of `nntui watch` following a file written at 100 lines/s, against the same app idle (--no-follow)
     soak      the real TUI in a pty for 10 minutes (--quick: 1): resident memory of the UI and training
@@ -38,6 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_compare  # noqa: E402
 import bench_engine  # noqa: E402
 import bench_latency  # noqa: E402
 import bench_memory  # noqa: E402
@@ -55,6 +58,7 @@ PARTS = {
     "frames": bench_tui.run_frames,
     "pace": bench_pace.run,
     "startup": bench_tui.run_startup,
+    "compare": bench_compare.run,
     "memory": bench_memory.run,
     "watch": bench_watch.run,
     "soak": bench_memory.run_soak,

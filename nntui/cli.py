@@ -14,10 +14,10 @@ from nntui import __version__
 from nntui.export import metrics_format
 from nntui import export_code
 from nntui.files import atomic_write, check_writable, discard_output
-from nntui.headless import run_headless
+from nntui.headless import run_compare, run_headless
 from nntui.lessons import LESSONS
-from nntui.session import USER_ERRORS, build_session, resolve_settings
-from nntui.settings import OPTIONS, Settings, SettingsError
+from nntui.session import USER_ERRORS, build_session, fork_session, resolve_settings
+from nntui.settings import FORKABLE, MAX_RUNS, OPTIONS, Settings, SettingsError, parse_compare
 
 HEADLESS_EPOCHS = 100  # default --epochs without the TUI
 
@@ -50,6 +50,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", help="train without the TUI, printing one line per epoch")
     p.add_argument("--json", action="store_true", help="with --headless: print JSON lines instead")
     p.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    p.add_argument("--compare", metavar="NAME=V1,V2", help="with --headless: train one run per value of option NAME "
+                   f"(2 to {MAX_RUNS}; {', '.join(sorted(n.replace('_', '-') for n in FORKABLE))}), side by side from the same initial weights "
+                   "and data, then print a summary")
     defaults = Settings()
     for o in OPTIONS:
         flag = "--" + o.name.replace("_", "-")
@@ -122,8 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.get("lesson") == "list":
         print(lesson_list())
         return 0
+    compare = args.pop("compare", None)
     try:
         settings, weights = resolve_settings(args, config)
+        compared = None if compare is None else parse_compare(compare)
+        if compared is not None and not headless:
+            raise SettingsError("--compare: only with --headless (in the TUI, fork the run with its key)")
+        if compared is not None and settings.save:
+            raise SettingsError("--save: not with --compare (one file, several models): train the run you choose "
+                                "again with --save")
         if settings.metrics:
             try:
                 metrics_format(settings.metrics)
@@ -146,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         session = build_session(settings, weights)
         if headless:
             epochs = HEADLESS_EPOCHS if settings.epochs is None else settings.epochs
+            if compared is not None:
+                name, values = compared
+                runs = [(label, fork_session(session, {name: value})) for label, value in values]
+                return run_compare(runs, epochs, as_json, sys.stdout)
             return run_headless(session, epochs, as_json, sys.stdout)
     except USER_ERRORS as e:
         print(f"nntui: error: {one_line(e)}", file=sys.stderr)

@@ -40,12 +40,13 @@ class MetricsText:
         self.format = metrics_format(path)
         self._fields: list[str] | None = None  # the CSV header, once written
 
-    def lines(self, stats: Iterable[EpochStats]) -> str:
-        """The lines for these epochs (with the CSV header if none was given yet)."""
+    def lines(self, stats: Iterable[EpochStats], run: str | None = None) -> str:
+        """The lines for these epochs (with the CSV header if none was given yet); ``run``: the
+        label of the run they are of, in a first column ``run`` (runs compared in one file)."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         for s in stats:
-            row = metrics_row(s)
+            row = metrics_row(s) if run is None else {"run": run, **metrics_row(s)}
             if self.format == "jsonl":
                 buf.write(json.dumps(row) + "\n")
                 continue

@@ -15,11 +15,11 @@ import numpy as np
 
 from nntui.datasets import DataError, Dataset, make_dataset
 from nntui.engine import (
-    LOSSES, OPTIMIZERS, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, load_switched_off,
+    LOSSES, OPTIMIZERS, Checkpoint, ModelFileError, Network, Schedule, Trainer, get_activation, load_model, load_switched_off,
     make_optimizer, make_schedule,
 )
 from nntui.live.stop import StopRule
-from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, merge
+from nntui.settings import OPTION_BY_NAME, Settings, SettingsError, fork_settings, merge
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -219,6 +219,54 @@ def check_range(data: Dataset, dtype) -> None:
                             f"(at most {limit:.3g}): use --dtype float64 or rescale the data")
 
 
+def make_trainer(settings: Settings, net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
+                 x_test: np.ndarray | None, y_test: np.ndarray | None, task: str) -> Trainer:
+    """A trainer of ``net`` on these samples, training as the settings say (shuffled from the seed's generator)."""
+    return Trainer(
+        net,
+        LOSSES[loss],
+        make_optimizer(settings.optimizer, len(net.params), net.dtype, settings.momentum),
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        task=task,
+        lr=settings.lr,
+        batch_size=settings.batch_size,
+        shuffle=settings.shuffle,
+        reg=settings.reg,
+        reg_rate=settings.reg_rate,
+        rng=np.random.default_rng([settings.seed, 2]),
+        schedule=schedule_for(settings),
+    )
+
+
+def fork_trainer(source: Trainer, start: Checkpoint, settings: Settings) -> Trainer:
+    """A new run beside ``source``: on the same samples, from the weights, shuffling state and
+    switched-off neurons of ``start`` (the source's epoch 0: a fork starts from the same initial
+    weights, not from where the source has got to), training as ``settings`` say.
+
+    The settings may differ from the source's only in how it trains (``nntui.settings.FORKABLE``);
+    with the same settings the fork trains bit for bit as the source did."""
+    net = Network(source.net.sizes, get_activation(settings.activation), source.net.output, source.net.dtype)
+    trainer = make_trainer(settings, net, source.loss.name, source.x_train, source.y_train, source.x_test,
+                           source.y_test, source.task)
+    net.params[...] = start.params
+    trainer.rng.bit_generator.state = start.rng
+    for layer, index in start.off:
+        trainer.switch_neuron(layer, index, on=False)
+    trainer.stats = trainer.evaluate()  # epoch 0's figures, of these weights
+    return trainer
+
+
+def fork_session(session: Session, changes: dict[str, Any]) -> Session:
+    """A run beside this one (still at its start), on the same data from the same initial weights,
+    with these options changed: SettingsError for an option a fork may not change."""
+    settings = fork_settings(session.settings, changes)
+    trainer = fork_trainer(session.trainer, session.trainer.checkpoint(), settings)
+    return Session(settings, session.dataset, trainer, session.loss, session.output)
+
+
 def build_session(settings: Settings, weights: Weights | None = None, dataset: Dataset | None = None) -> Session:
     """Make the data (unless given), the network (fresh from the seed, or the given weights) and the trainer."""
     data = dataset if dataset is not None else load_data(settings)
@@ -239,23 +287,7 @@ def build_session(settings: Settings, weights: Weights | None = None, dataset: D
             net.set_weights(W, b)
         except ValueError as e:
             raise ModelFileError(f"{settings.load}: {e}") from None
-    trainer = Trainer(
-        net,
-        LOSSES[loss],
-        make_optimizer(settings.optimizer, len(net.params), dtype, settings.momentum),
-        data.x_train,
-        data.y_train,
-        data.x_test,
-        data.y_test,
-        task=data.task,
-        lr=settings.lr,
-        batch_size=settings.batch_size,
-        shuffle=settings.shuffle,
-        reg=settings.reg,
-        reg_rate=settings.reg_rate,
-        rng=np.random.default_rng([settings.seed, 2]),
-        schedule=schedule_for(settings),
-    )
+    trainer = make_trainer(settings, net, loss, data.x_train, data.y_train, data.x_test, data.y_test, data.task)
     for layer, index in weights.off if weights is not None else ():
         trainer.switch_neuron(layer, index, on=False)
     return Session(settings, data, trainer, loss, output)

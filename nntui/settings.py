@@ -330,3 +330,66 @@ def next_learning_rate(lr: float, direction: int) -> float:
     if direction > 0:
         return next((r for r in LEARNING_RATES if r > lr * (1 + 1e-9)), LEARNING_RATES[-1])
     return next((r for r in reversed(LEARNING_RATES) if r < lr * (1 - 1e-9)), LEARNING_RATES[0])
+
+
+# ------------------------------------------------------------------ compared runs
+MAX_RUNS = 4  # runs trained side by side
+# What a fork may change: how the network trains, never its data, its shape or its initial weights
+# (a fork starts from the same weights, on the same data).
+FORKABLE = frozenset({
+    "optimizer", "lr", "momentum", "batch_size", "reg", "reg_rate", "activation", "shuffle",
+    "schedule", "schedule_gamma", "schedule_step", "schedule_period",
+})
+_NOT_FORKABLE = (
+    ({"dataset", "test_data", "samples", "noise", "train_fraction", "classes", "features", "standardize", "task"},
+     "it changes the data, and compared runs train on the same data"),
+    ({"seed", "init", "layers", "loss", "output", "dtype"},
+     "it changes the network or its initial weights, and compared runs start from the same weights"),
+    ({"epochs", "target_loss", "patience"}, "when to stop is the same for every compared run"),
+)
+
+
+def fork_refusal(name: str) -> str | None:
+    """Why option ``name`` may not differ between compared runs (one line), or None if it may."""
+    name = name.replace("-", "_")
+    if name in FORKABLE:
+        return None
+    flag = "--" + name.replace("_", "-")
+    if name not in OPTION_BY_NAME:
+        return f"unknown option '{name.replace('_', '-')}'"
+    reason = next((why for names, why in _NOT_FORKABLE if name in names), "it is not a training setting")
+    return f"{flag} cannot differ between compared runs: {reason}"
+
+
+def fork_settings(settings: Settings, changes: dict[str, Any]) -> Settings:
+    """The settings of a fork: these options changed (each checked); SettingsError for one a fork may not change."""
+    for name in changes:
+        refusal = fork_refusal(name)
+        if refusal is not None:
+            raise SettingsError(refusal)
+    return settings.replace(**{k.replace("-", "_"): v for k, v in changes.items()})
+
+
+def parse_compare(text: str) -> tuple[str, list[tuple[str, Any]]]:
+    """``--compare NAME=V1,V2,…``: the option's name and, per run, its label ('optimizer=adam') and value
+    (parsed by the option's own parser); SettingsError in one line."""
+    name, eq, values = str(text).partition("=")
+    name = name.strip().lstrip("-").replace("_", "-")
+    if not eq or not name:
+        raise SettingsError(f"--compare: expected NAME=V1,V2,… (like optimizer=sgd,adam), got '{text}'")
+    refusal = fork_refusal(name)
+    if refusal is not None:
+        raise SettingsError(f"--compare: {refusal}")
+    runs, seen = [], {}
+    for raw in (v.strip() for v in values.split(",")):
+        try:
+            value = check_option(name, raw)
+        except SettingsError as e:
+            raise SettingsError(f"--compare: {e}") from None
+        if value in seen:
+            raise SettingsError(f"--compare: {name}={raw} is the same run as {name}={seen[value]}")
+        seen[value] = raw
+        runs.append((f"{name}={raw}", value))
+    if not 2 <= len(runs) <= MAX_RUNS:
+        raise SettingsError(f"--compare: give 2 to {MAX_RUNS} values of {name}, got {len(runs)}")
+    return name.replace("-", "_"), runs

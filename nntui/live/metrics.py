@@ -220,10 +220,11 @@ class MetricsWriter:
         self._last_flush = time.monotonic()
         self.error: str | None = None
 
-    def write(self, stats: Iterable[EpochStats]) -> bool:
+    def write(self, stats: Iterable[EpochStats], run: str | None = None) -> bool:
         """Append these epochs (after a rewind the epochs from there on come again: the file
-        tells the run's whole story); False once writing failed."""
-        return self._do(lambda: self._file.write(self._text.lines(stats)),
+        tells the run's whole story), of the run labelled ``run`` if runs are compared; False once
+        writing failed."""
+        return self._do(lambda: self._file.write(self._text.lines(stats, run)),
                         time.monotonic() - self._last_flush >= FLUSH_SECONDS)
 
     def write_rows(self, rows: np.ndarray) -> bool:

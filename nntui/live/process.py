@@ -4,11 +4,12 @@
     ──────────                                   ─────────────────────────────────────────────
     LiveTraining.pause() … ── commands pipe ──▶  listener thread → Runner.command(…)
     reader thread ◀────────── updates pipe ────  Runner loop: trains, publishes Update,
-      ├ log.extend(update.epochs)                  TraceReply, EpochView, Failure
+      ├ logs[run].extend(each run's epochs)        TraceReply, EpochView, ForkReply, Failure
       └ keeps only the newest Update, tells the UI once
 
 The UI never waits on the child: the reader thread takes every message off the pipe as it
-comes and keeps the newest update (the per-epoch figures go into ``log``, so none is lost).
+comes and keeps the newest update (the per-epoch figures go into ``logs``, one per run trained
+side by side, so none is lost; ``log`` is the selected run's).
 The child never waits on the UI: it publishes a few dozen times a second at most, and the
 reader drains the pipe at once.  If the UI process dies, the child's command pipe closes and
 the child stops; if the child dies, the reader reports it (``ChildExited``).
@@ -35,6 +36,7 @@ from nntui.live.metrics import MetricsLog, MetricsWriter
 from nntui.live.protocol import Failure, Update
 from nntui.live.runner import Runner
 from nntui.live.stop import StopRule
+from nntui.settings import Settings
 
 START_METHOD = "spawn"  # never fork: the UI process runs threads (Textual's, the reader)
 
@@ -49,7 +51,7 @@ class ChildExited:
 
 # ------------------------------------------------------------------ the training process
 def serve(commands: Connection, updates: Connection, trainer: Trainer, stop: StopRule | None,
-          running: bool, history_bytes: int | None, generation: int = 0) -> None:
+          running: bool, history_bytes: int | None, generation: int = 0, settings: Settings | None = None) -> None:
     """The training process's body: run a Runner, fed by the commands pipe."""
     # The terminal is the UI's: this process draws nothing on it (its errors go up the pipe as
     # ``Failure``), and the terminal's signals are the UI's to handle; the UI ends this process
@@ -66,7 +68,8 @@ def serve(commands: Connection, updates: Connection, trainer: Trainer, stop: Sto
         except (BrokenPipeError, EOFError, OSError):  # the UI is gone
             runner.stop()
 
-    runner = Runner(trainer, publish, running=running, stop=stop, history_bytes=history_bytes, generation=generation)
+    runner = Runner(trainer, publish, running=running, stop=stop, history_bytes=history_bytes, generation=generation,
+                    settings=settings)
 
     def listen() -> None:
         try:
@@ -114,12 +117,16 @@ class LiveTraining:
         on_message: Callable[[object], None] = lambda message: None,
         metrics: str | None = None,
         max_rate: float | None = None,  # epochs per second (None: full speed), from the first epoch on
+        settings: Settings | None = None,  # what the trainer was built from: needed to fork it
     ):
         self.on_update = on_update  # called (on the reader thread) when a new update waits
         self.on_message = on_message  # called (on the reader thread) with every other message
         self.history_bytes = history_bytes
-        self.log = MetricsLog()  # every epoch's figures so far (thinned when long)
-        # --metrics: every epoch's figures, written by the reader thread as they come
+        # Every epoch's figures so far (thinned when long), per run trained side by side.
+        self.logs: dict[int, MetricsLog] = {0: MetricsLog()}
+        self.selected = 0  # the run the newest update's snapshot is of
+        # --metrics: every epoch's figures of run 0 (the run the options describe), written by the
+        # reader thread as they come
         self.metrics = MetricsWriter(metrics) if metrics else None
         self.max_rate: float | None = max_rate
         self._lock = threading.Lock()
@@ -128,15 +135,23 @@ class LiveTraining:
         self._told = False  # on_update called, and the update not taken yet
         self._closing = False
         self._requests = 0
-        self._start(trainer, stop, running, 0)
+        self._start(trainer, stop, running, 0, settings)
 
-    def _start(self, trainer: Trainer, stop: StopRule | None, running: bool, generation: int) -> None:
+    @property
+    def log(self) -> MetricsLog:
+        """Every epoch's figures of the selected run so far."""
+        logs = self.logs
+        log = logs.get(self.selected)
+        return log if log is not None else logs[min(logs)]
+
+    def _start(self, trainer: Trainer, stop: StopRule | None, running: bool, generation: int,
+               settings: Settings | None) -> None:
         ctx = mp.get_context(START_METHOD)
         commands_recv, commands_send = ctx.Pipe(duplex=False)
         updates_recv, updates_send = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
             target=serve,
-            args=(commands_recv, updates_send, trainer, stop, running, self.history_bytes, generation),
+            args=(commands_recv, updates_send, trainer, stop, running, self.history_bytes, generation, settings),
             name="nntui-training",
             daemon=True,
         )
@@ -208,6 +223,21 @@ class LiveTraining:
         """Switch a neuron off (its outgoing weights held at zero) or on again."""
         self.send("switch_neuron", layer, index, on)
 
+    def fork(self, changes: dict[str, object], label: str | None = None) -> int:
+        """Start a run beside the selected one, from its initial weights on the same data, with
+        these options changed (``Runner.fork``); returns the request number its ``ForkReply``
+        (the new run's id, or why there is none) comes back with, through ``on_message``."""
+        return self.request("fork", changes, label)
+
+    def close_run(self, run: int) -> None:
+        """Stop and forget a run trained side by side (not the last one)."""
+        self.send("close_run", run)
+
+    def select(self, run: int) -> None:
+        """Show this run: updates carry its snapshot, ``log`` is its figures, and the commands
+        that name no run act on it."""
+        self.send("select", run)
+
     def rewind(self, epoch: int, generation: int | None = None) -> None:
         """Continue training from a recorded epoch (its updates carry ``generation``)."""
         self.send("rewind", epoch, generation)
@@ -219,15 +249,16 @@ class LiveTraining:
         self.send("set_data", x_train, y_train, x_test, y_test, generation)
 
     def replace(self, trainer: Trainer, stop: StopRule | None = None, running: bool | None = None,
-                generation: int | None = None, keep_lr: bool = False) -> None:
-        """Train this trainer from now on (``keep_lr``: at the last one's rate); starts a new
-        training process if the last one ended."""
+                generation: int | None = None, keep_lr: bool = False, settings: Settings | None = None) -> None:
+        """Train this trainer from now on, as run 0 alone (the forks are closed; ``keep_lr``: at the
+        last one's rate; ``settings``: what it was built from, to fork it); starts a new training
+        process if the last one ended."""
         if self.alive:
-            self.send("replace", trainer, stop, running, generation, keep_lr)
+            self.send("replace", trainer, stop, running, generation, keep_lr, settings)
             return
         self.close()
         self._closing = False
-        self._start(trainer, stop, True if running is None else running, generation or 0)
+        self._start(trainer, stop, True if running is None else running, generation or 0, settings)
 
     # ------------------------------------------------------------ updates
     def take(self) -> Update | None:
@@ -243,9 +274,7 @@ class LiveTraining:
             while True:
                 message = conn.recv()
                 if isinstance(message, Update):
-                    self.log.extend(message.epochs)
-                    if self.metrics is not None:
-                        self.metrics.write_rows(message.epochs)  # a failure is kept in metrics.error
+                    self._extend_logs(message)
                     with self._lock:
                         self._newest = message
                         tell, self._told = not self._told, True
@@ -260,6 +289,17 @@ class LiveTraining:
         self._ended(process, 5.0)
         if not self._closing:
             self.on_message(ChildExited(process.exitcode, failure))
+
+    def _extend_logs(self, update: Update) -> None:
+        """Each run's new figures into its log (and run 0's into --metrics); the logs of runs
+        closed are dropped."""
+        logs = {run.run: self.logs[run.run] if run.run in self.logs else MetricsLog() for run in update.runs}
+        for run in update.runs:
+            logs[run.run].extend(run.epochs)
+            if run.run == 0 and self.metrics is not None:
+                self.metrics.write_rows(run.epochs)  # a failure is kept in metrics.error
+        self.logs = logs  # a new dict, so the UI thread never reads one being changed
+        self.selected = update.run
 
     # ------------------------------------------------------------ ending
     def close(self, timeout: float = 3.0) -> None:

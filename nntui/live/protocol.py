@@ -4,6 +4,10 @@ Down, from the UI: commands, each a method name of ``Runner.COMMANDS`` with its 
 run between two mini-batches.  Up, from the training process: ``Update`` (the weights and
 figures, now and then), and answers to requests (``TraceReply``, ``EpochView``), and
 ``Failure`` when training raised.  Everything is plain data, pickled over a pipe.
+
+Up to ``MAX_RUNS`` runs may train side by side (``Runner.fork``): every update carries each
+run's new figures (``Update.runs``, tagged with its run id) and the snapshot of one of them,
+the selected run (``Update.run``).  Run 0 is the run the session started with.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from nntui.engine import EpochStats, Snapshot
 from nntui.engine.inspect import Trace
+from nntui.settings import Settings
 
 
 class RunState(str, Enum):
@@ -28,6 +33,32 @@ class RunState(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """One of the runs trained side by side, as an update reports it."""
+
+    run: int  # its id: 0 for the run the session started with, then 1, 2, … in the order forked
+    label: str  # what sets it apart, like "optimizer=adam" ("" for run 0 unless named)
+    epochs: np.ndarray  # its epochs finished since the last update, as ``Update.epochs``
+    stats: EpochStats  # its latest epoch's figures
+    epochs_per_second: float
+    generation: int  # bumped whenever it is rewound or its trainer replaced
+    stopped: str | None  # why a stop rule stopped it, or None
+    diverged: str | None  # why it diverged, or None
+    trains: bool  # it takes turns: the session runs, and the run has neither stopped nor diverged
+    settings: Settings | None = None  # what it was built from (its activation, optimizer, rate, …); None if not known
+
+
+@dataclass(frozen=True)
+class ForkReply:
+    """The answer to a fork: the new run's id and label, or why there is none (one line)."""
+
+    request: int
+    run: int | None
+    label: str = ""
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +80,8 @@ class Update:
     # ∂L/∂W per layer over the whole training set at the end of epoch ``snapshot.epoch`` (the
     # gradient behind the epoch's ``grad_norms``), for the layer statistics; None after a rewind.
     grads: tuple[np.ndarray, ...] | None = None
+    run: int = 0  # the run the snapshot (and epochs, generation, stopped, grads) is of: the selected one
+    runs: tuple[RunFigures, ...] = ()  # every run, by id: its new figures since the last update
 
     @property
     def state(self) -> RunState:
