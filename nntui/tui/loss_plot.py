@@ -7,6 +7,10 @@ A run that diverged keeps its healthy history on screen: the loss axis reaches t
 loss up to SPIKE times the first epoch's, what lies above goes off the top, and a red line marks
 the epoch whose loss is no longer a number.  Rewound to an earlier epoch, the chart shows the run
 as it was then: up to that epoch, scaled to it, like every other panel.
+
+Runs trained side by side (``set_runs``) share the chart: each run's train loss in its own colour,
+named in the legend; the selected run's line is the heavy one, and only its test loss, accuracy
+and rate marks are drawn (four runs' every figure would be a tangle).
 """
 
 from __future__ import annotations
@@ -47,6 +51,14 @@ LOG_FLOOR = 1e-12  # log10 of a zero loss is plotted as -12 instead of -inf
 DIVERGED = "diverged"  # the label of the divergence's mark
 EPOCH = "epoch"  # the name of the x axis, at the end of its tick labels
 Spec = tuple[str, tuple[int, int, int], str]  # a curve's plotext marker, colour and legend glyph
+
+
+class PlotRun(NamedTuple):
+    """One of the runs trained side by side, as the chart draws it."""
+
+    name: str  # its legend entry: "run 2 optimizer=adam"
+    color: tuple[int, int, int]
+    log: MetricsLog
 
 
 class Mark(NamedTuple):
@@ -103,11 +115,26 @@ class LossPlot(PlotextPlot):
         self._cache_key: tuple | None = None
         self._cache: RenderResult = Text("")
         self._marks: list[Mark] = []  # labels for the frame's top line, made by _draw
+        self._runs: tuple[PlotRun, ...] = ()  # runs side by side (none: one run, the log's)
+        self._selected = 0  # the place in _runs of the run whose log is the main one
         self._reset_arrays()
 
     # ------------------------------------------------------------------ data
     def set_log(self, log: MetricsLog, classification: bool, now: bool = False) -> None:
         """Draw this log's figures: with the next frame, unless building the plot is slow (``throttle``)."""
+        self._runs = ()
+        self._set(log, classification, now)
+
+    def set_runs(self, runs: Sequence[PlotRun], selected: int, classification: bool, now: bool = False) -> None:
+        """Draw several runs side by side (``selected``: the place of the one all figures are drawn
+        of); one run is drawn as ``set_log`` draws it."""
+        if len(runs) < 2:
+            self.set_log(runs[0].log, classification, now)
+            return
+        self._runs, self._selected = tuple(runs), selected
+        self._set(runs[selected].log, classification, now)
+
+    def _set(self, log: MetricsLog, classification: bool, now: bool) -> None:
         self._pending = log
         self._classification = bool(classification)
         self._dirty = True
@@ -175,13 +202,20 @@ class LossPlot(PlotextPlot):
         """Forget all ingested epochs."""
         self._epoch = self._train_loss = self._test_loss = np.empty(0)
         self._train_acc = self._test_acc = self._lr = np.empty(0)
-        self._seen: tuple[int, int] | None = None  # (id, version) of the log last copied
+        self._others: list[tuple[PlotRun, Array, Array]] = []  # the other runs: epochs, train losses
+        self._seen: tuple | None = None  # (id, version) of the log last copied, and of the runs beside it
 
     def _ingest(self, log: MetricsLog | None) -> bool:
         """Copy the log's columns, if it changed since the last copy; returns whether it did."""
-        if log is None or self._seen == (id(log), log.version):
+        beside = tuple((run.name, run.color, id(run.log), run.log.version) for run in self._runs), self._selected
+        if log is None or self._seen == (id(log), log.version, beside):
             return False
-        self._seen = (id(log), log.version)
+        self._seen = (id(log), log.version, beside)
+        self._others = []
+        for place, run in enumerate(self._runs):
+            if place != self._selected:
+                columns = run.log.table()
+                self._others.append((run, columns[:, COL["epoch"]], columns[:, COL["train_loss"]]))
         table = log.table()
         self._epoch = table[:, COL["epoch"]]
         self._train_loss = table[:, COL["train_loss"]]
@@ -234,18 +268,25 @@ class LossPlot(PlotextPlot):
         plt.ylabel(None)
         plain = no_color()
         series = _series(plain)
+        compared = bool(self._runs)
+        if compared:
+            series.update(_run_series(plain, self._runs, self._selected))
         # Rewound: the run as it was at the epoch viewed.  Diverged: the epochs before the loss
         # stopped being a number (the diverged epoch's other figures mean nothing either).
-        n = len(self._epoch)
-        if self.marker_epoch is not None:
-            n = int(np.searchsorted(self._epoch, self.marker_epoch, side="right"))
-        if n == 0:  # no epoch yet: empty axes (an invisible point makes plotext draw them)
+        n = self._shown(self._epoch)
+        others = []  # the other runs' train losses, up to the epoch viewed and their divergence
+        for run, xs, ys in self._others:
+            k = self._shown(xs)
+            bad = ~np.isfinite(ys[:k])
+            k = int(np.argmax(bad)) if bad.any() else k
+            others.append((run.name, xs[:k], ys[:k]))
+        if n == 0 and not any(len(xs) for _, xs, _ in others):  # no epoch yet: empty axes (an invisible point makes plotext draw them)
             plt.xlim(0, MIN_EPOCHS)
             plt.ylim(0, 1)
             plt.yticks([0, 1], ["0", "1"])
             plt.xticks(*_epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4))  # as below: "0", "1" left
             plt.scatter([0], [0], marker=" ")
-            return _legend(width, ["train loss", "test loss"], self._note())
+            return self._legend(width, ["train loss", "test loss"], series)
         epochs = self._epoch[:n]
         bad = ~np.isfinite(self._train_loss[:n])
         diverged = int(np.argmax(bad)) if bad.any() else None
@@ -254,6 +295,9 @@ class LossPlot(PlotextPlot):
         losses = {"train loss": self._train_loss[:end], "test loss": self._test_loss[:end]}
         accs = {"train acc": self._train_acc[:end], "test acc": self._test_acc[:end]}
         shown = [name for name, v in losses.items() if np.isfinite(v).any()]
+        if compared:  # one accuracy line, the selected run's: on the test set if there is one
+            accs = {name: v for name, v in accs.items() if np.isfinite(v).any()}
+            accs = dict(list(accs.items())[-1:])
         show_acc = self._classification and any(np.isfinite(v).any() for v in accs.values())
         if show_acc:
             shown += [name for name, v in accs.items() if np.isfinite(v).any()]
@@ -263,7 +307,8 @@ class LossPlot(PlotextPlot):
 
         # The loss axis (left) fits the healthy losses; accuracy (right) is 0-100 %.
         rows = height - 3  # the frame's two lines and the epoch ticks
-        y_lo, y_hi, y_ticks, y_labels = self._loss_axis(losses, max(1, min(5, (rows - 1) // 2)))
+        y_lo, y_hi, y_ticks, y_labels = self._loss_axis(losses, max(1, min(5, (rows - 1) // 2)),
+                                                         [ys for _, _, ys in others])
         y_labels = [label.rjust(max(map(len, y_labels))) for label in y_labels]
         plt.ylim(y_lo, y_hi)
         plt.yticks(y_ticks, y_labels)
@@ -281,8 +326,9 @@ class LossPlot(PlotextPlot):
         cols = max(1, width - 1 - left_width - max(map(len, right_labels), default=0))
 
         # The epoch axis: from the first epoch to the last shown (at least MIN_EPOCHS), whole-number ticks.
-        x_lo = float(epochs[0])
-        x_hi = max(float(epochs[-1]), float(self.marker_epoch or 0), x_lo + MIN_EPOCHS)
+        drawn = [xs for xs in (epochs, *(xs for _, xs, _ in others)) if len(xs)]
+        x_lo = min(float(xs[0]) for xs in drawn)
+        x_hi = max(*(float(xs[-1]) for xs in drawn), float(self.marker_epoch or 0), x_lo + MIN_EPOCHS)
         label_cols = len(DIVERGED) + 2
         if diverged is not None and cols > 2 * label_cols:  # room right of the mark for its label
             at = float(epochs[diverged])
@@ -304,17 +350,22 @@ class LossPlot(PlotextPlot):
             column = left_width + math.floor(0.5 + (cols - 1) * (epoch - x_lo) / (x_hi - x_lo))
             self._marks.append(Mark(column, label, _style(color), left_too))
 
-        for name, values in losses.items():
+        def loss_curve(name: str, epochs: Array, values: Array) -> None:
             if self.log_scale:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     values = np.log10(np.maximum(values, LOG_FLOOR))
             keep = np.isfinite(values)
             if keep.any():
-                xs, ys = downsample(epochs_drawn[keep], np.clip(values[keep], y_lo - margin, y_hi + margin), max_points)
+                xs, ys = downsample(epochs[keep], np.clip(values[keep], y_lo - margin, y_hi + margin), max_points)
                 draw(name, xs, ys)
                 above = ys > y_hi  # off the top (a divergence's run-up): an arrow on the top row says so
                 if above.any():
                     plt.scatter(xs[above].tolist(), [y_hi] * int(above.sum()), color=series[name][1], marker="↑")
+
+        for name, xs, ys in others:  # under the selected run's curves
+            loss_curve(name, xs, ys)
+        for name, values in losses.items():
+            loss_curve(name, epochs_drawn, values)
         if show_acc:
             for name, values in accs.items():
                 keep = np.isfinite(values)
@@ -330,25 +381,44 @@ class LossPlot(PlotextPlot):
             for i in marks:
                 mark(float(epochs_drawn[i]), f"lr {lr[i]:g}", LR_COLOR)
             shown.append("lr change")
-        return _legend(width, shown, self._note())
+        return self._legend(width, shown, series)
 
-    def _loss_axis(self, losses: dict[str, Array], intervals: int) -> tuple[float, float, list[float], list[str]]:
+    def _shown(self, epochs: Array) -> int:
+        """How many of these epochs are shown: all, or rewound, those up to the epoch viewed."""
+        if self.marker_epoch is None:
+            return len(epochs)
+        return int(np.searchsorted(epochs, self.marker_epoch, side="right"))
+
+    def _legend(self, width: int, names: list[str], series: dict[str, Spec]) -> Text:
+        """The legend line: the curves' names, or side by side, the runs' names and the selected run's other curves."""
+        if not self._runs:
+            return _legend(width, names, self._note())
+        selected = self._runs[self._selected].name
+        runs = [run.name if run.name != selected else "train loss" for run in self._runs]
+        return _runs_legend(width, runs + [name for name in names if name != "train loss"], self._note(), series,
+                            selected)
+
+    def _loss_axis(self, losses: dict[str, Array], intervals: int,
+                   others: Sequence[Array] = ()) -> tuple[float, float, list[float], list[str]]:
         """Limits, ticks and tick labels of the loss axis, from the healthy losses.
 
         From 0 to just above the highest loss, or to the tick there if that is close.  A divergence's
         run-up (losses above SPIKE times the first epoch's) does not stretch the axis: it goes off
         the top.  On a log scale the axis is log10 of the loss, labelled with the losses themselves.
+        ``others``: the train losses of runs drawn beside (the axis fits them too).
         """
         train, test = losses["train loss"], losses["test loss"]
-        both = np.concatenate([train, test])
+        both = np.concatenate([train, test, *others])
         finite = healthy = both[np.isfinite(both)]
         top = 1.0
         if finite.size:
-            first = np.stack([train, test], axis=1)
-            first = first[np.isfinite(first).any(axis=1)][0]
-            cap = SPIKE * float(np.nanmax(first))
+            rows = np.stack([train, test], axis=1)
+            firsts = [float(np.nanmax(row)) for row in rows[np.isfinite(rows).any(axis=1)][:1]]
+            firsts += [float(ys[np.isfinite(ys)][0]) for ys in others if np.isfinite(ys).any()]
+            first = max(firsts)
+            cap = SPIKE * first
             healthy = finite[finite <= cap] if cap > 0 else finite
-            top = float(healthy.max()) if healthy.size else float(np.nanmax(first))
+            top = float(healthy.max()) if healthy.size else first
         if self.log_scale:
             logs = np.log10(np.maximum(healthy, LOG_FLOOR)) if healthy.size else np.zeros(1)
             lo, hi = float(logs.min()), float(logs.max())
@@ -390,6 +460,18 @@ def _series(plain: bool) -> dict[str, Spec]:
     }
 
 
+def _run_series(plain: bool, runs: Sequence[PlotRun], selected: int) -> dict[str, Spec]:
+    """The curves of runs side by side: each run's train loss in its colour (the selected run's
+    heavy, without colour each run's number), and the selected run's other curves in its colour."""
+    rgb = runs[selected].color
+    series = {run.name: (str(place + 1), run.color, str(place + 1)) if plain else ("braille", run.color, "─")
+              for place, run in enumerate(runs)}
+    series["train loss"] = series[runs[selected].name] if plain else ("hd", rgb, "━")
+    series["test loss"] = ("dot", rgb, "•")
+    series["train acc"] = series["test acc"] = ("+", rgb, "+") if plain else ("braille", _tint(rgb), "⠒")
+    return series
+
+
 def _style(rgb: tuple[int, int, int]) -> str:
     """A Rich style of this colour (none without colour)."""
     return "" if no_color() else f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
@@ -410,7 +492,30 @@ def _legend(width: int, names: list[str], note: Text) -> Text:
         if mine:
             grouped.append(Text(kind + " ").append_text(Text(" ").join(entry(n, n.split()[0]) for n in mine)))
     rate = [entry(name, "lr") for name in names if name.startswith("lr")]
-    lines = [Text("  ").join(full), Text("  ").join(grouped + rate), Text("  ").join(grouped)]
+    return _fit_legend([Text("  ").join(full), Text("  ").join(grouped + rate), Text("  ").join(grouped)], width, note)
+
+
+def _runs_legend(width: int, names: list[str], note: Text, series: dict[str, Spec], selected: str) -> Text:
+    """The legend of runs side by side: each run's glyph and name (the selected run's in bold),
+    then the selected run's other curves; shortened to the runs' numbers if that does not fit."""
+
+    def entry(name: str, short: bool) -> Text:
+        _, rgb, glyph = series[name]
+        label = selected if name == "train loss" else name
+        if short:
+            label = " ".join(label.split()[:2]).replace(" loss", "")  # "run 2", "test", "train acc"
+        style = "bold" if name == "train loss" else ""
+        return Text.assemble((glyph, _style(rgb)), (" " + label, style))
+
+    def line(short: bool, rate: bool = True) -> Text:
+        return Text("  ").join(entry(name, short) for name in names if rate or not name.startswith("lr"))
+
+    return _fit_legend([line(False), line(True), line(True, rate=False)], width, note)
+
+
+def _fit_legend(lines: list[Text], width: int, note: Text) -> Text:
+    """The first of these legend lines that fits beside the note (right-aligned), else the first
+    that fits alone, else the last, cut."""
     with_note = next((line for line in lines if line.cell_len + 2 + note.cell_len <= width), None)
     if note and with_note is not None:
         return with_note.append(" " * (width - with_note.cell_len - note.cell_len)).append_text(note)

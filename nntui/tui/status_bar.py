@@ -150,16 +150,26 @@ class StatusBar(Static):
         layers: str = "",
         lr: float | None = None,
         batches: tuple[int, int] | None = None,
+        run: tuple[str, str, tuple[int, int, int]] | None = None,
     ) -> Text:
         """One row of fields that fit the width, and a second row for a message if there is one.
 
         ``pace`` is the epochs per second training is held to (None: full speed); ``lr`` is the
         current learning rate when it differs from the one the stats were taken at; ``batches``
-        (done, per epoch) is shown beside the epoch while an epoch is part done (b, p)."""
+        (done, per epoch) is shown beside the epoch while an epoch is part done (b, p); ``run`` (its
+        name like "run 2/3", what sets it apart like "optimizer=adam", its colour) names the run the
+        figures are of, while several train side by side."""
         width = max(1, width)
         icon = STATE_ICON.get(state, "•")
         segments = [
             _Segment(0, Text(f"{icon} {state}", style=STATE_STYLE.get(state, "bold"))),
+        ]
+        if run is not None:
+            name, label, rgb = run
+            segments.append(_Segment(1, Text(name, style=f"bold {hex_color(rgb)}")))
+            if label:
+                segments.append(_Segment(4, Text(label, style=hex_color(rgb))))
+        segments += [
             _Segment(0, _field("epoch", f"{epoch:,}" + (f" · batch {batches[0]}/{batches[1]}" if batches and batches[0] else ""))),
             _Segment(1, _pair("loss", _fmt_loss(stats.train_loss),
                               None if stats.test_loss is None else _fmt_loss(stats.test_loss))),
