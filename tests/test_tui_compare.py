@@ -14,9 +14,11 @@ from nntui.live.protocol import RunFigures
 from nntui.settings import FORKABLE, Settings
 from nntui.tui.compare import ORDER, run_color, run_label
 from nntui.tui.fork_dialog import ForkDialog
+from nntui.tui.heatmap import Heatmap
 from nntui.tui.loss_plot import LossPlot, PlotRun
 from nntui.tui.status_bar import StatusBar
 from test_tui_dialogs import Host, message
+from test_tui_app import make_app, status_text, wait_for
 from test_tui_panels import PlotApp, epoch_ticks, loss_ticks
 
 
@@ -160,3 +162,102 @@ def test_the_status_line_names_the_selected_run_and_drops_its_label_first(width)
 
 def test_the_status_line_of_one_run_names_none():
     assert "run" not in StatusBar.build_text(200, **STATUS).plain.replace("running", "")
+
+
+# ------------------------------------------------------------------ the app: fork, select, close
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def runs(app) -> tuple:
+    return () if app.latest is None else app.latest.runs
+
+
+async def fork(pilot, *keys: str) -> None:
+    """f, then these keys in the dialog (its first list: the optimizers)."""
+    app = pilot.app
+    await pilot.press("f")
+    await wait_for(pilot, lambda: isinstance(app.screen, ForkDialog))
+    await pilot.press(*keys)
+
+
+async def test_fork_sgd_against_adam_on_one_chart_select_and_close():
+    app = make_app(dataset="spiral", layers="8,8", optimizer="sgd")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await fork(pilot, "down", "down", "enter")  # momentum, nesterov, adam
+        await wait_for(pilot, lambda: len(runs(app)) == 2)
+        assert any("optimizer=adam" in n and "same initial weights" in n for n in notes(app))
+        assert app.latest.run == 0  # the fork is not selected
+        # Both train, from the same start.
+        await pilot.press("space")
+        await wait_for(pilot, lambda: all(len(app.live.logs.get(r.run, ())) >= 4 for r in runs(app)))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.state == "paused")
+        first = [app.live.logs[r.run].table()[0] for r in runs(app)]
+        np.testing.assert_allclose(first[0][1:3], first[1][1:3])  # epoch 0's losses: the same weights
+        await pilot.pause(0.1)
+        legend = app.query_one(LossPlot).render().plain.splitlines()[0]
+        assert "run 1 optimizer=sgd" in legend and "run 2 optimizer=adam" in legend
+        assert "run 1/2" in status_text(app)
+        # k: the other run's network on every panel.
+        heatmap = app.query_one(Heatmap)
+        before, W_before = heatmap.values.copy(), [w.copy() for w in app.view.net.W]
+        await pilot.press("k")
+        await wait_for(pilot, lambda: app.latest.run == 1 and app.view.epoch == app.latest.snapshot.epoch)
+        await wait_for(pilot, lambda: "run 2/2" in status_text(app))
+        assert "optimizer=adam" in status_text(app)
+        assert any(not np.allclose(a, b) for a, b in zip(app.view.net.W, W_before))
+        await wait_for(pilot, lambda: not np.allclose(heatmap.values, before))
+        # K: closed, one run left (the first), drawn as before.
+        await pilot.press("K")
+        await wait_for(pilot, lambda: len(runs(app)) == 1)
+        await wait_for(pilot, lambda: app.latest.run == 0 and "run 1" not in status_text(app))
+        assert "run 1" not in app.query_one(LossPlot).render().plain
+
+
+async def test_a_fork_with_another_activation_is_drawn_with_it():
+    app = make_app(dataset="circle", activation="tanh")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await fork(pilot)
+        dialog = app.screen
+        dialog.query_one("#option", Select).value = "activation"
+        await pilot.pause()
+        await pilot.press("enter")  # relu: the first activation after tanh
+        await wait_for(pilot, lambda: len(runs(app)) == 2)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: app.latest.run == 1 and app.view.epoch == app.latest.snapshot.epoch)
+        assert app.view.net.hidden.name == "relu"
+        await pilot.press("k")  # back to the first run: tanh again
+        await wait_for(pilot, lambda: app.latest.run == 0 and app.view.epoch == app.latest.snapshot.epoch)
+        assert app.view.net.hidden.name == "tanh"
+
+
+async def test_the_fork_dialog_refuses_a_bad_value_and_four_runs_are_the_most():
+    app = make_app(dataset="circle")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.latest is not None)
+        await fork(pilot)
+        app.screen.query_one("#option", Select).value = "batch_size"
+        await pilot.pause()
+        app.screen.query_one("#value", Input).value = "0"
+        app.screen.query_one("#value", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ForkDialog) and "at least 1" in message(app)
+        for value in ("20", "30", "40"):
+            app.screen.query_one("#value", Input).value = value
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ForkDialog))
+            await wait_for(pilot, lambda: any(r.label == f"batch-size={value}" for r in runs(app)))
+            if value != "40":
+                await fork(pilot)
+                app.screen.query_one("#option", Select).value = "batch_size"
+                await pilot.pause()
+                app.screen.query_one("#value", Input).focus()
+        assert len(runs(app)) == 4
+        await pilot.press("f")
+        await pilot.pause()
+        assert not isinstance(app.screen, ForkDialog)
+        assert any("at most 4 runs" in n for n in notes(app))
