@@ -250,7 +250,7 @@ async def test_the_fork_dialog_refuses_a_bad_value_and_four_runs_are_the_most():
             app.screen.query_one("#value", Input).value = value
             await pilot.press("enter")
             await wait_for(pilot, lambda: not isinstance(app.screen, ForkDialog))
-            await wait_for(pilot, lambda: any(r.label == f"batch-size={value}" for r in runs(app)))
+            await wait_for(pilot, lambda value=value: any(r.label == f"batch-size={value}" for r in runs(app)))
             if value != "40":
                 await fork(pilot)
                 app.screen.query_one("#option", Select).value = "batch_size"
