@@ -124,6 +124,17 @@ later epochs are dropped. Memory stays bounded: every epoch of the last 1,000 is
 older ones only on an even stride (1, 2, 4, … epochs apart), at most 1,000 of them — a few
 MB for a small network, however long the run.
 
+## Comparing runs
+
+| Key | What it does |
+|---|---|
+| `f` | **fork** the run shown: a second run from the same initial weights, on the same data, with one setting changed (optimizer, learning rate, activation, batch size, regularization, …), chosen in a small dialog. Up to 4 runs train together, taking turns; the loss chart draws each run's training loss in its own colour, named in the legend (the run shown: the heavy line, with its test loss and accuracy) |
+| `k` | show the **next run**: the diagram, the heatmap and the status line follow it (`run 2/3 optimizer=adam`) |
+| `K` | **close** the run shown (the last one stays) |
+
+Pausing, stepping and resuming act on every run; `r`, `n`, `d`, `a`, `o` and the settings form
+start afresh with the run shown alone.
+
 ## Files
 
 `ctrl+s` saves the model (weights and settings, `.npz`, the same file as `--save`),
