@@ -497,20 +497,27 @@ def _legend(width: int, names: list[str], note: Text) -> Text:
 
 def _runs_legend(width: int, names: list[str], note: Text, series: dict[str, Spec], selected: str) -> Text:
     """The legend of runs side by side: each run's glyph and name (the selected run's in bold),
-    then the selected run's other curves; shortened to the runs' numbers if that does not fit."""
+    then the selected run's other curves; if that does not fit, their names shortened, then only
+    the runs, then the runs' numbers."""
 
-    def entry(name: str, short: bool) -> Text:
+    def entry(name: str, short_runs: bool, short: bool) -> Text:
         _, rgb, glyph = series[name]
         label = selected if name == "train loss" else name
-        if short:
-            label = " ".join(label.split()[:2]).replace(" loss", "")  # "run 2", "test", "train acc"
-        style = "bold" if name == "train loss" else ""
-        return Text.assemble((glyph, _style(rgb)), (" " + label, style))
+        if name in runs:
+            label = " ".join(label.split()[:2]) if short_runs else label  # "run 2"
+        elif short:
+            label = {"test loss": "test", "train acc": "acc", "test acc": "acc", "lr change": "lr"}.get(name, label)
+        return Text.assemble((glyph, _style(rgb)), (" " + label, "bold" if name == "train loss" else ""))
 
-    def line(short: bool, rate: bool = True) -> Text:
-        return Text("  ").join(entry(name, short) for name in names if rate or not name.startswith("lr"))
+    runs = [name for name in names if name == "train loss" or name.startswith("run")]
 
-    return _fit_legend([line(False), line(True), line(True, rate=False)], width, note)
+    def line(short_runs: bool, short: bool, rate: bool = True, others: bool = True) -> Text:
+        return Text("  ").join(entry(name, short_runs, short) for name in names
+                               if (others or name in runs) and (rate or not name.startswith("lr")))
+
+    lines = [line(False, False), line(False, True), line(False, True, rate=False), line(False, True, others=False),
+             line(True, True), line(True, True, rate=False)]
+    return _fit_legend(lines, width, note)
 
 
 def _fit_legend(lines: list[Text], width: int, note: Text) -> Text:
