@@ -118,7 +118,7 @@ async def test_runs_side_by_side_share_a_chart_with_a_legend_naming_each():
     text = await _runs_chart(two_runs(), 1)
     legend, *rows = text.splitlines()
     assert "run 1 optimizer=sgd" in legend and "run 2 optimizer=adam" in legend
-    assert "test loss" in legend and "train loss" not in legend  # the selected run's test loss only
+    assert "test loss" in legend and "train loss" not in legend and "acc" not in legend  # the selected run's test loss only
     assert not any("run" in row for row in rows)
     assert max(int(label) for label in epoch_ticks(text)) > 120  # the epoch axis reaches the longer run
 
@@ -128,7 +128,8 @@ async def test_runs_side_by_side_without_colour_are_told_apart_by_their_numbers(
     text = await _runs_chart(two_runs(), 0)
     legend, *rows = text.splitlines()
     assert legend.startswith("1 run 1") and "2 run 2" in legend
-    plot_area = "".join(row.split("┤")[-1].split("│")[-1] for row in rows[:-1])
+    left, right = rows[0].index("┌"), rows[0].index("┐")
+    plot_area = "".join(row[left + 1 : right] for row in rows[1:-2])
     assert "1" in plot_area and "2" in plot_area
 
 

@@ -128,7 +128,7 @@ MB for a small network, however long the run.
 
 | Key | What it does |
 |---|---|
-| `f` | **fork** the run shown: a second run from the same initial weights, on the same data, with one setting changed (optimizer, learning rate, activation, batch size, regularization, …), chosen in a small dialog. Up to 4 runs train together, taking turns; the loss chart draws each run's training loss in its own colour, named in the legend (the run shown: the heavy line, with its test loss and accuracy) |
+| `f` | **fork** the run shown: a second run from the same initial weights, on the same data, with one setting changed (optimizer, learning rate, activation, batch size, regularization, …), chosen in a small dialog. Up to 4 runs train together, taking turns; the loss chart draws each run's training loss in its own colour, named in the legend (the run shown: the heavy line, with its test loss dotted) |
 | `k` | show the **next run**: the diagram, the heatmap and the status line follow it (`run 2/3 optimizer=adam`) |
 | `K` | **close** the run shown (the last one stays) |
 

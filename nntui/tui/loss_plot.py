@@ -9,8 +9,9 @@ the epoch whose loss is no longer a number.  Rewound to an earlier epoch, the ch
 as it was then: up to that epoch, scaled to it, like every other panel.
 
 Runs trained side by side (``set_runs``) share the chart: each run's train loss in its own colour,
-named in the legend; the selected run's line is the heavy one, and only its test loss, accuracy
-and rate marks are drawn (four runs' every figure would be a tangle).
+named in the legend; the selected run's line is the heavy one, and only its test loss (dotted) and
+rate marks are drawn beside: four runs' every figure would be a tangle, and an accuracy line in a
+run's colour would read as one more run (the status line says the selected run's accuracy).
 """
 
 from __future__ import annotations
@@ -295,9 +296,8 @@ class LossPlot(PlotextPlot):
         losses = {"train loss": self._train_loss[:end], "test loss": self._test_loss[:end]}
         accs = {"train acc": self._train_acc[:end], "test acc": self._test_acc[:end]}
         shown = [name for name, v in losses.items() if np.isfinite(v).any()]
-        if compared:  # one accuracy line, the selected run's: on the test set if there is one
-            accs = {name: v for name, v in accs.items() if np.isfinite(v).any()}
-            accs = dict(list(accs.items())[-1:])
+        if compared:  # an accuracy line in a run's colour would read as one more run: the status line has it
+            accs = {}
         show_acc = self._classification and any(np.isfinite(v).any() for v in accs.values())
         if show_acc:
             shown += [name for name, v in accs.items() if np.isfinite(v).any()]
@@ -462,13 +462,12 @@ def _series(plain: bool) -> dict[str, Spec]:
 
 def _run_series(plain: bool, runs: Sequence[PlotRun], selected: int) -> dict[str, Spec]:
     """The curves of runs side by side: each run's train loss in its colour (the selected run's
-    heavy, without colour each run's number), and the selected run's other curves in its colour."""
+    heavy, without colour each run's number), and the selected run's test loss in its colour."""
     rgb = runs[selected].color
     series = {run.name: (str(place + 1), run.color, str(place + 1)) if plain else ("braille", run.color, "─")
               for place, run in enumerate(runs)}
     series["train loss"] = series[runs[selected].name] if plain else ("hd", rgb, "━")
     series["test loss"] = ("dot", rgb, "•")
-    series["train acc"] = series["test acc"] = ("+", rgb, "+") if plain else ("braille", _tint(rgb), "⠒")
     return series
 
 
