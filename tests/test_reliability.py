@@ -28,7 +28,7 @@ from nntui.live.history import History
 from nntui.session import build_session
 from nntui.settings import OPTIONS, SettingsError, merge
 
-from test_tui_app import make_app, wait_for
+from tests.tui.helpers import make_app, wait_for
 
 
 # ============================================================================ helpers
