@@ -17,8 +17,7 @@ from nntui.tui.halfblock import UPPER_HALF
 from nntui.tui.images import ImageData, fit_factor, resize, weight_images
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.weight_images import WeightImages, grid_shape
-from test_tui_app import make_app, wait_for
-from test_tui_heatmap import cells
+from tests.tui.helpers import cells, make_app, wait_for
 
 DIGITS = dict(dataset="digits", layers="32", optimizer="adam", lr=0.01, batch_size=32)
 

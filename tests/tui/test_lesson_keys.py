@@ -6,8 +6,7 @@ from __future__ import annotations
 from nntui.engine.trainer import EpochStats
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.status_bar import StatusBar
-from test_tui_app import epoch, make_app, status_text, wait_for
-from test_tui_inspector import rendered_text
+from tests.tui.helpers import epoch, make_app, rendered_text, status_text, wait_for
 
 
 def record_toasts(app) -> list[str]:

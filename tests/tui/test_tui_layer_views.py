@@ -19,7 +19,7 @@ from nntui.tui.layer_stats import (
 )
 from nntui.tui.heatmap import TRAIN_GLYPHS
 from nntui.tui.network_view import NetworkView
-from test_tui_app import make_app, wait_for
+from tests.tui.helpers import make_app, wait_for
 
 
 def panel_text(app, widget_type) -> str:

@@ -17,9 +17,8 @@ from nntui.settings import merge
 from nntui.tui.heatmap import TRAIN_GLYPHS
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm
-from test_runner import InThread
-from test_tui_app import epoch, make_app, wait_for
-from test_tui_dialogs import type_path
+from tests.live.helpers import InThread
+from tests.tui.helpers import epoch, make_app, type_path, wait_for
 
 GAUSS = dict(dataset="gauss", layers=[8, 8], lr=0.1)
 OUTLIER = (2.0, 2.0)  # deep in gauss's blue (+1) cluster, where no point is

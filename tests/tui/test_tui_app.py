@@ -11,36 +11,12 @@ import pytest
 from nntui.session import build_session
 from nntui.settings import merge
 from nntui.settings import DEFAULT_SPEED
-from nntui.tui.app import SPEEDS, NNTuiApp, next_speed
+from nntui.tui.app import SPEEDS, next_speed
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.network_diagram import NetworkDiagram
-from nntui.tui.status_bar import StatusBar
-
-
-def make_app(**options) -> NNTuiApp:
-    """The app on these options, paused and (once resumed) at full speed unless they say otherwise."""
-    options.setdefault("paused", True)
-    options.setdefault("speed", "full")
-    return NNTuiApp(build_session(merge(options)))
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    """Let the app run until condition() holds (fails the test after timeout seconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.01)
-
-
-def epoch(app: NNTuiApp) -> int:
-    return -1 if app.latest is None else app.latest.snapshot.epoch
-
-
-def status_text(app: NNTuiApp) -> str:
-    return str(app.query_one(StatusBar).render())
+from tests.tui.helpers import epoch, make_app, status_text, wait_for
 
 
 async def test_worker_delivers_epochs_to_the_screen():
