@@ -40,7 +40,7 @@ async def settle(pilot) -> None:
         await pilot.pause(0.01)
     # The epochs trained before the app started, and then the one the training process sent.
     app.live.log.extend(stats_rows([*app.earlier, app.latest.snapshot.stats]))
-    app.plot.flush()
+    app.dashboard.plot.flush()
     await pilot.pause()
 
 
@@ -76,7 +76,7 @@ def test_digits_at_each_size(snap_compare, size):
 def test_main_screen_spiral_with_selected_neuron(snap_compare):
     async def select(pilot):
         await settle(pilot)
-        pilot.app.diagram.focus()
+        pilot.app.dashboard.diagram.focus()
         await pilot.press("right", "right", "down")
         await pilot.pause()
 
