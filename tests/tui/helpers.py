@@ -85,7 +85,7 @@ def screen_rows(app) -> list[str]:
 
 async def first_frame(pilot, app) -> None:
     """Wait for the first frame, and for the key bar to fit its keys."""
-    await wait_for(pilot, lambda: app._drawn)
+    await wait_for(pilot, lambda: app.dashboard.drawn)
     await pilot.pause()
     await pilot.pause()
 
@@ -116,5 +116,5 @@ async def settle_trained(pilot) -> None:
         await pilot.pause(0.01)
     # The epochs trained before the app started, and then the one the training process sent.
     app.live.log.extend(stats_rows([*app.earlier, app.latest.snapshot.stats]))
-    app.plot.flush()
+    app.dashboard.plot.flush()
     await pilot.pause()

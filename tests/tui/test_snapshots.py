@@ -42,7 +42,7 @@ def test_digits_at_each_size(snap_compare, size):
 def test_main_screen_spiral_with_selected_neuron(snap_compare):
     async def select(pilot):
         await settle_trained(pilot)
-        pilot.app.diagram.focus()
+        pilot.app.dashboard.diagram.focus()
         await pilot.press("right", "right", "down")
         await pilot.pause()
 

@@ -23,7 +23,7 @@ async def test_the_status_line_is_one_row_and_the_key_bar_shows_help_quit_and_pa
         await first_frame(pilot, app)
         # A run far along, trained flat out: four-digit epochs per second and six-digit epochs.
         update = app.latest
-        app.status.update_status(epoch=127_000, stats=update.snapshot.stats, optimizer="adam", batch_size=10,
+        app.dashboard.status.update_status(epoch=127_000, stats=update.snapshot.stats, optimizer="adam", batch_size=10,
                                  state="running", epochs_per_second=1234.4, pace=None, dataset="circle",
                                  layers="2-4-2-1")
         await pilot.pause()

@@ -92,7 +92,7 @@ def phases_done(n: int):
 async def test_the_readme_lesson_word_for_word():
     app = app_of_step_1()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app._drawn)
+        await wait_for(pilot, lambda: app.dashboard.drawn)
         screen = Screen(app, pilot)
         # 1. paused at epoch 0
         assert app.latest.snapshot.epoch == 0 and not app.latest.running
