@@ -116,7 +116,7 @@ async def latencies(keys: tuple[str, ...], presses: int, training: bool, seed: i
     rng = np.random.default_rng(seed)
     app = make_app(paused=not training)
     screen = ScreenTap(app, keep_text=True)
-    renders = RenderTap(app.heatmap)
+    renders = RenderTap(app.dashboard.heatmap)
     result: dict[str, list] = {key: [] for key in dict.fromkeys(keys)}
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.latest is not None and (not training or app.latest.snapshot.epoch >= 5))

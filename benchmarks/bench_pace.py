@@ -152,7 +152,7 @@ def run(quick: bool = False) -> list[Table]:
         f"median of {repeats} run(s) of {seconds:g} s each, from the first epoch on screen (the boundary forms by about "
         f"epoch {BOUNDARY_EPOCHS}); the pane is read every {POLL * 1000:g} ms with its colours, so the reference is as "
         f"many changes as this way of looking can see; the app: `{' '.join(shorten(a) for a in nntui)}`.",
-        "the app redraws its panels at most 20 times a second at a pace, 10 at full speed (tui/app.py FRAME_INTERVAL, "
+        "the app redraws its panels at most 20 times a second at a pace, 10 at full speed (tui/dashboard.py FRAME_INTERVAL, "
         "FULL_SPEED_INTERVAL); a change the poller sees is one frame a person sees.",
     ]
     table.goals.append(f"pace: heatmap redraws per second in tmux at the default pace = {paced:.1f} "

@@ -44,7 +44,8 @@ from nntui.live.metrics import MetricsLog, stats_rows  # noqa: E402
 from nntui.live.process import LiveTraining  # noqa: E402
 from nntui.session import build_session  # noqa: E402
 from nntui.settings import DEFAULT_SPEED, merge  # noqa: E402
-from nntui.tui.app import FRAME_INTERVAL, FULL_SPEED_INTERVAL, SPEEDS, UI_BUDGET, NNTuiApp  # noqa: E402
+from nntui.tui.app import SPEEDS, NNTuiApp  # noqa: E402
+from nntui.tui.dashboard import FRAME_INTERVAL, FULL_SPEED_INTERVAL, UI_BUDGET  # noqa: E402
 from nntui.tui.loss_plot import BUILD_SHARE as PLOT_SHARE  # noqa: E402
 from nntui.tui.loss_plot import MIN_INTERVAL as PLOT_INTERVAL  # noqa: E402
 
@@ -205,14 +206,14 @@ async def live_epochs_per_second(seconds: float, session, serialise: bool = Fals
     settings say so), is slowed down with "<" until it trains at most ``pace`` epochs/s, then resumed."""
     app = NNTuiApp(session)
     frames = 0
-    draw = app._draw
+    draw = app.dashboard._draw
 
     def counting_draw() -> None:
         nonlocal frames
         frames += 1
         draw()
 
-    app._draw = counting_draw
+    app.dashboard._draw = counting_draw
     tap = ScreenTap(app) if serialise else None
     clock = EpochClock()
 
@@ -237,7 +238,7 @@ async def live_epochs_per_second(seconds: float, session, serialise: bool = Fals
                          timeout=20.0)
         # Warm up for a second: the first frames paint everything.
         await watch(time.perf_counter() + WARM_UP)
-        start_frames, start_builds = frames, app.plot.build_count
+        start_frames, start_builds = frames, app.dashboard.plot.build_count
         start_updates = tap.count if tap else 0
         cpu = CpuMeter(app.live.process.pid).start()  # this coroutine runs in the UI thread
         start = time.perf_counter()
@@ -247,7 +248,7 @@ async def live_epochs_per_second(seconds: float, session, serialise: bool = Fals
         result = {
             "rate": clock.rate(start, end),
             "frames": (frames - start_frames) / elapsed,
-            "builds": (app.plot.build_count - start_builds) / elapsed,
+            "builds": (app.dashboard.plot.build_count - start_builds) / elapsed,
             "updates": ((tap.count - start_updates) / elapsed) if tap else float("nan"),
             **cpu.shares(),
         }
@@ -350,7 +351,7 @@ def run_ui(quick: bool = False) -> list[Table]:
         "the rate between its first and last change in the window; the training process alone: the epochs of its "
         "updates, taken as they came (publishing at the Runner's default, 30 a second).",
         "live UI ÷ headless, the median of each process: " + ", ".join(f"{m:.2f}" for m in per_process) + ".",
-        "frames/s: the app's heavy-panel redraws (app._draw: heatmap, diagram, status, plot data), spaced by the frame "
+        "frames/s: the app's heavy-panel redraws (app.dashboard._draw: heatmap, diagram, status, plot data), spaced by the frame "
         f"pacer so that drawing takes at most {UI_BUDGET:.0%} of the UI process's core, at most {1 / FULL_SPEED_INTERVAL:g} "
         f"a second at full speed (FULL_SPEED_INTERVAL) and {1 / FRAME_INTERVAL:g} paced (FRAME_INTERVAL); plot builds/s: "
         f"plotext builds of the loss plot (LossPlot.build_count), with every frame while a build takes at most "
@@ -389,7 +390,7 @@ async def frame_costs(size, repeat: int) -> dict[str, float]:
         await wait_until(pilot, lambda: app.latest is not None)
         await pilot.pause()
         snap = app.latest.snapshot
-        heat, diagram, plot = app.heatmap, app.diagram, app.plot
+        heat, diagram, plot = app.dashboard.heatmap, app.dashboard.diagram, app.dashboard.plot
         grid = heat.grid_points()
         costs["boundary grid evaluation"] = median_ms(lambda: app.view.field(grid), repeat)
 
@@ -471,7 +472,7 @@ from nntui.tui.app import NNTuiApp
 async def main():
     app = NNTuiApp(build_session(merge({'paused': True})))
     async with app.run_test(size=(120, 40)) as pilot:
-        while not app._drawn:
+        while not app.dashboard.drawn:
             await asyncio.sleep(0.002)
         print(time.time())
         await pilot.press('q')

@@ -1,4 +1,10 @@
-"""The nntui Textual app: watch a network learn; pause, step, change the learning rate."""
+"""The nntui Textual app: watch a network learn; pause, step, change the learning rate.
+
+The app runs the session: it starts, replaces and ends the training process (--save on the way
+out, a crash log, SIGTERM), takes its updates, and answers the keys, the command palette and the
+dialogs and screens they open.  What is on screen is the dashboard's (dashboard.py): the panels,
+when they are redrawn, the probe, the selected neuron and the recorded epoch shown while rewinding.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,6 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.reactive import reactive, var
 from textual.screen import Screen
@@ -34,38 +39,26 @@ from nntui.live.protocol import EpochView, RunState, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
 from nntui.settings import Settings, merge
 from nntui.tui.colors import CLASS_COLOR_NAMES
-from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.diagram_layout import BUNDLE_MIN
 from nntui.tui.diagram_paint import neuron_name
-from nntui.tui.digits_view import DigitsView
+from nntui.tui.dashboard import Dashboard, xy
 from nntui.tui.edit_dialog import EditDialog, neuron_parameters, with_values
-from nntui.tui.heatmap import TEST_GLYPHS, TRAIN_GLYPHS, Heatmap
+from nntui.tui.heatmap import TEST_GLYPHS, TRAIN_GLYPHS
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.hidden_space import HiddenSpaceScreen
-from nntui.tui.images import ImageData
 from nntui.tui.layer_stats import LayerStatsScreen
 from nntui.tui.lesson_panel import TOGGLE_KEY, LessonPanel
-from nntui.tui.loss_plot import LossPlot
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.messages import LiveMessage, TrainingUpdate
-from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.network_view import NetworkView
-from nntui.tui.pacer import FramePacer
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm, needs_reset
-from nntui.tui.status_bar import StatusBar
-from nntui.tui.weight_images import WeightImages
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 3, 10, 20, 60, 200, None)  # epochs per second for < and >; None: full speed
 PACE = Binding.Group("pace")  # < > in the key bar
 LR = Binding.Group("lr")  # + - in the key bar
-FRAME_INTERVAL = 1 / 20  # seconds between redraws while training at a chosen pace, paused or stepped
-FULL_SPEED_INTERVAL = 1 / 10  # … and while training flat out
-UI_BUDGET = 0.5  # frames are spaced so that drawing takes at most about this share of the UI process's core
-MAX_FRAME_INTERVAL = 0.5  # … but never further apart than this
-N_DIGITS = 60  # test pictures offered to their panel for image data (it shows as many as fit)
 SIGNAL_GRACE = 3.0  # seconds the app has to end after SIGTERM or SIGHUP
 
 # The options the data is made from (nntui.session.load_data): a change of any other keeps the
@@ -157,11 +150,11 @@ class NNTuiApp(App):
         Binding("delete,backspace", "remove_point", "Remove the point nearest the probe", key_display="Del", show=False),
     ]
 
+    # The run, bound into the dashboard (data_bind), which shows it.
     state: reactive[RunState] = reactive(RunState.PAUSED)  # running | paused | diverged | failed
+    failure: var[str | None] = var(None)  # why the training process ended, if it did
     show_test: reactive[bool] = reactive(True)
-    probe: reactive[tuple[float, float] | None] = reactive(None)  # a point of the input plane
-    view_epoch: reactive[int | None] = reactive(None)  # rewinding: the past epoch shown; None: live
-    frame: var[int] = var(0)  # counts the frames drawn: screens in front of the panels follow it
+    latest: var[Update | None] = var(None, always_update=True)  # the last update from the current trainer
 
     def __init__(self, session: Session, weights: Weights | None = None) -> None:
         super().__init__()
@@ -169,36 +162,17 @@ class NNTuiApp(App):
         self._start_weights = weights  # --load: what reset goes back to
         self.view = self._make_view(session)
         self.live: LiveTraining | None = None  # started on mount
-        self.latest: Update | None = None
         self.generation = 0  # the training generation the UI expects: older updates are stale
-        self.failure: str | None = None  # why the training process ended, if it did
-        self.selected: tuple[int, int] | None = None
-        self.pacer = FramePacer(FRAME_INTERVAL, MAX_FRAME_INTERVAL, UI_BUDGET, FULL_SPEED_INTERVAL)
-        self._publish_interval = 0.0  # what the training process was last asked for
         self._saved_epoch: tuple[int, int] | None = None  # (generation, epoch) written to --save
         self.exit_notes: list[str] = []  # what the command says once the app has ended
         self.crash: str | None = None  # the traceback of an error that ended the app
         self.signalled: int | None = None  # the signal (SIGTERM, SIGHUP) that ended it
-        self._viewed: EpochView | None = None  # the recorded epoch shown while rewinding
         self._titles: dict[int, str] = {}  # inspector titles of the traces asked for
-        self._drawn = False  # has the current network been drawn yet? (the probe waits for it)
-        self._frame_timer = None
-        self._draw_pending = False  # a frame asked for after the next refresh
         self._sample = -1  # the training sample the inspector showed last
         self._points_edited = False  # points were added or removed: rewinding stops at the last edit
         self._rewinding_from: int | None = None  # the epoch shown when [ or { asked for an earlier one
-        self._drawn_epoch: int | None = None  # the live epoch last drawn (rewinding starts from it)
         self._run_note = "training starts there"  # why nothing is recorded before this run's first epoch
-        # The panels, kept at hand: updates may still arrive while the app shuts down.
-        self.diagram = NetworkDiagram(id="diagram")
-        self.plot = LossPlot(id="plot")
-        self.heatmap = Heatmap(id="heatmap")
-        self.digits = DigitsView(id="digits")
-        self.weights = WeightImages(id="weights")
-        self.images: ImageData | None = None  # image data: how inputs map back to pictures
-        self.confusion = ConfusionMatrix(id="confusion")
-        self.status = StatusBar(id="status")
-        self.right = Vertical(self.heatmap, self.digits, self.confusion, id="right")
+        self.dashboard = Dashboard(id="dashboard")  # the panels and the status line, kept at hand
         lesson = LESSON_BY_NAME.get(session.settings.lesson or "")
         self.lesson_panel = None if lesson is None else LessonPanel(lesson, id="lesson")  # --lesson: what to do
 
@@ -206,21 +180,13 @@ class NNTuiApp(App):
     def compose(self) -> ComposeResult:
         if self.lesson_panel is not None:
             yield self.lesson_panel
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield self.diagram
-                yield self.weights
-                yield self.plot
-            yield self.right
+        yield self.dashboard.data_bind(NNTuiApp.state, NNTuiApp.failure, NNTuiApp.show_test, NNTuiApp.latest)
         yield Static(f"make the terminal larger (needs {MIN_WIDTH}×{MIN_HEIGHT})", id="too-small")
-        yield self.status
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.diagram.border_title = "network (Tab: select a neuron)"
-        self.plot.border_title = "loss"
-        self._configure_panels()
         self._check_size()
+        self.watch(self.dashboard, "frame", self._follow_frame, init=False)
         self.live = LiveTraining(
             self.session.trainer,
             stop_rule(self.settings),
@@ -233,6 +199,27 @@ class NNTuiApp(App):
         )
 
         self._handle_signals(True)
+
+    def _follow_frame(self) -> None:
+        """A frame was drawn: the open edit dialog shows the values drawn."""
+        if isinstance(self.screen, EditDialog):
+            net = self.view.net
+            self.screen.show_values(net.W, net.b, self.dashboard.shown_off())
+
+    @property
+    def view_epoch(self) -> int | None:
+        """The past epoch on screen while rewinding; None: live."""
+        return self.dashboard.view_epoch
+
+    @property
+    def probe(self) -> tuple[float, float] | None:
+        """The probe point on the heatmap, if shown."""
+        return self.dashboard.probe
+
+    @property
+    def selected(self) -> tuple[int, int] | None:
+        """The neuron selected on the diagram (layer, index), if any."""
+        return self.dashboard.selected
 
     def on_unmount(self) -> None:
         self._handle_signals(False)
@@ -252,7 +239,7 @@ class NNTuiApp(App):
         self.live.close()
         update = self.live.take()
         if update is not None and update.generation == self.generation:
-            self.latest = update
+            self.set_reactive(NNTuiApp.latest, update)  # for --save: not drawn
 
     def save_run(self) -> str | None:
         """Write --save: the latest weights trained (not a rewound view), unless the run diverged;
@@ -336,17 +323,12 @@ class NNTuiApp(App):
         if isinstance(self.screen, (InspectorScreen, EditDialog)):
             self.pop_screen()  # it explained (or edited) the old network
         self.latest = None  # nothing is drawn until the new trainer's first update
-        self._drawn = False
         self.failure = None
         self.generation += 1
-        self.selected = self.diagram.selected = self.weights.selected = None
-        self.probe = None
-        self.view_epoch = None
-        self._drawn_epoch = None
         self._run_note = "the history was cleared: " + note
         self._points_edited = False
         self._titles.clear()  # traces still on their way are of the old network
-        self._configure_panels()
+        self.dashboard.reset()
         self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation, keep_lr=keep_lr)
         self.notify(note, timeout=3)
 
@@ -366,82 +348,18 @@ class NNTuiApp(App):
                 return
         self._use_session(session, note, keep_lr)
 
-    def _configure_panels(self) -> None:
-        """Show the panels that fit this dataset."""
-        data = self.session.dataset
-        self.right.set_class(not data.is_2d, "-digits")
-        # Pictures: the first layer's weight images take the diagram's place (64 or 784 inputs
-        # make a diagram of "pixel0 … 783 more"), and the test pictures show with their predictions.
-        self.images = ImageData.of(data)
-        self.query_one("#left").set_class(self.images is not None, "-images")
-        self.right.set_class(self.images is not None, "-images")
-        self.right.styles.min_width = None  # until a confusion matrix asks for more
-        if self.images is not None:
-            self.digits.border_title = f"test {'digits' if data.name == 'digits' else 'images'} and predictions"
-            legend = "'=' −, '#' +" if self.weights.no_color else "orange −, blue +"
-            self.weights.border_subtitle = f"{legend} · Tab: select"
-        self.right.set_class(data.task == "classification" and (data.n_classes > 2 or not data.is_2d), "-confusion")
-        heatmap = self.heatmap
-        if data.is_2d:
-            self._set_heatmap_evaluator()
-            heatmap.set_points(
-                data.points_train, data.y_train, data.points_test, data.y_test,
-                show_test=self.show_test, n_classes=max(data.n_classes, 2), regression=data.task == "regression",
-                class_names=data.class_names,
-            )
-        else:
-            heatmap.set_evaluator(None, "binary", (0.0, 1.0, 0.0, 1.0))
-
-    def _set_heatmap_evaluator(self) -> None:
-        data = self.session.dataset
-        heatmap = self.heatmap
-        if not data.is_2d:
-            return
-        if self.selected is not None:
-            layer, index = self.selected
-            heatmap.set_evaluator(lambda p: self.view.neuron_field(p, layer, index), "neuron", data.bounds)
-            what = data.feature_labels[index] if layer == 0 else f"neuron {index + 1} of layer {layer}"
-            heatmap.border_title = f"{what} over the plane (escape: output)"
-        else:
-            kind = "regression" if data.task == "regression" else ("binary" if data.n_classes == 2 else "multiclass")
-            scale = (-1.0, 1.0) if self.view.net.output.name in ("tanh", "linear") else (0.0, 1.0)
-            heatmap.set_evaluator(self.view.field, kind, data.bounds, scale)
-            heatmap.border_title = "output over the input plane"
-
     # ------------------------------------------------------------------ updates from the training process
     def on_training_update(self, message: TrainingUpdate) -> None:
         update = self.live.take()
         if update is None or update.generation != self.generation:
             return  # from a trainer that has since been replaced (or rewound)
-        self.latest = update
+        if update.state == RunState.DIVERGED and self.state != RunState.DIVERGED:
+            self.notify(update.snapshot.diverged or "diverged", severity="error", timeout=8)
         self.state = update.state
+        self.latest = update  # the dashboard shows it, when its frame is due
         if update.stopped and not update.running and self.settings.save:  # --epochs (or a stop rule) paused it
             if (note := self.save_run()) is not None:
                 self.notify(note, timeout=4)
-        # While training, the heavy panels wait for the pacer's next frame.  Flat out, so does the
-        # status line, as every redraw holds up training, except to answer a key (a new learning
-        # rate, say) at once.
-        full_speed = self._full_speed(update)
-        wait = self.pacer.wait(full_speed) if update.running and self._drawn else 0.0
-        if wait <= 0 and not update.running and self._drawn:
-            # The answer to a key (pause, a step): the status line shows it at once, the heavy
-            # panels follow on the next refresh, so the key never waits for a whole frame.
-            self._update_status()
-            if not self._draw_pending:
-                self._draw_pending = True
-                self.call_after_refresh(self._draw)
-            return
-        if wait <= 0:
-            self._draw()
-            return
-        if not (full_speed and update.periodic):
-            self._update_status()
-        if self._frame_timer is None:
-            self._frame_timer = self.set_timer(wait, self._draw)
-
-    def _full_speed(self, update: Update) -> bool:
-        """Is training running flat out (not paused, not slowed down with <)?"""
-        return update.running and self.live.max_rate is None
 
     def on_live_message(self, message: LiveMessage) -> None:
         """A trace for the inspector, a recorded epoch to show, or the training process's end."""
@@ -454,95 +372,9 @@ class NNTuiApp(App):
             self._show_view(what)
         elif isinstance(what, ChildExited):
             reason = what.failure.message if what.failure else _exit_reason(what.exitcode)
-            self.failure = f"training stopped: {reason} (r starts it again)"
+            self.failure = f"training stopped: {reason} (r starts it again)"  # the status line says it
             self.state = RunState.FAILED
-            self._update_status()
             self.notify(self.failure, severity="error", timeout=10)
-
-    def watch_state(self, old: RunState, new: RunState) -> None:
-        if new == RunState.DIVERGED and self.latest is not None:
-            self.notify(self.latest.snapshot.diverged or "diverged", severity="error", timeout=8)
-
-    def _update_status(self) -> None:
-        update = self.latest
-        if update is None:
-            return
-        snap = update.snapshot
-        epoch, stats = snap.epoch, snap.stats
-        message = self.failure or snap.diverged or (
-            update.stopped and f"stopped: {update.stopped} (space goes on, without the stop rules)"
-        )
-        if self.view_epoch is not None and self._viewed is not None:
-            epoch, stats = self.view_epoch, self._viewed.stats
-            message = (
-                f"rewound to epoch {epoch} of {snap.epoch}: [ ] {{ }} move, End goes back to live, "
-                f"space or s continues training from here (the later epochs are dropped)"
-            )
-        self.status.update_status(
-            epoch=epoch,
-            stats=stats,
-            optimizer=self.settings.optimizer,
-            batch_size=self.session.trainer.batch_size,
-            state=RunState.REWOUND if self.view_epoch is not None else self.state,
-            epochs_per_second=update.epochs_per_second,
-            pace=self.live.max_rate,
-            message=message,
-            dataset=self.settings.dataset,
-            layers="-".join(map(str, self.view.net.sizes)),
-            lr=stats.lr if self.view_epoch is not None else snap.lr,
-            batches=None if self.view_epoch is not None or update.running else (update.batch_in_epoch, update.n_batches),
-        )
-
-    def _draw(self) -> None:
-        """Redraw the heavy panels from the latest snapshot."""
-        self._frame_timer = None
-        self._draw_pending = False
-        update = self.latest
-        if update is None or not self.screen_stack:  # no screen: the app is on its way out
-            return
-        self.pacer.frame()
-        full_speed = self._full_speed(update)
-        # Two updates per frame are plenty (the figures of every epoch come with them).
-        interval = round(self.pacer.interval(full_speed) / 2, 3)
-        if interval != self._publish_interval:
-            self._publish_interval = interval
-            self.live.set_publish_interval(interval)
-        self._update_status()
-        data = self.session.dataset
-        if self.view_epoch is not None and self._viewed is not None:
-            self.view.load_params(self._viewed.params)
-        else:
-            self.view.load(update.snapshot)
-            self._drawn_epoch = update.snapshot.epoch
-        off = self._shown_off()
-        diagram = self.diagram
-        diagram.set_network(self.view.net.sizes, self.view.net.W, self.view.net.b, data.feature_labels,
-                            planes=self.view.neuron_planes if data.is_2d else None, off=off)
-        if isinstance(self.screen, EditDialog):
-            self.screen.show_values(self.view.net.W, self.view.net.b, off)
-        self._drawn = True
-        self._show_probe()
-        # While training, the plot follows the frames as long as its build is cheap, else it keeps
-        # to a slower rate of its own (LossPlot.throttle); paused or stepped, it follows every frame.
-        self.plot.set_log(self.live.log, data.task == "classification", now=not update.running)
-        if data.is_2d:
-            self.heatmap.refresh_field()
-        if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
-            predicted = self.view.predict(data.x_test)
-            self.confusion.set_matrix(
-                confusion_matrix(data.y_test, predicted, data.n_classes), data.class_names
-            )
-            narrowest = self.confusion.narrowest()  # the column widens to show every count whole
-            if self.right.styles.min_width is None or self.right.styles.min_width.value != narrowest:
-                self.right.styles.min_width = narrowest
-            if self.images is not None:
-                n = min(N_DIGITS, data.n_test)
-                self.digits.set_digits(self.images.grey(data.x_test[:n]), data.y_test[:n], predicted[:n],
-                                       self.images.class_names)
-        if self.images is not None:
-            output = len(self.view.net.W) == 1 and data.n_classes == self.view.net.sizes[-1]
-            self.weights.set_weights(self.view.net.W[0], self.images.shape, data.class_names if output else ())
-        self.frame += 1
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
@@ -580,7 +412,8 @@ class NNTuiApp(App):
             self.live.pause()
         shown = self.view_epoch
         if shown is None:  # live: the epoch drawn, which training may already be past
-            shown = self.latest.snapshot.epoch if self._drawn_epoch is None else self._drawn_epoch
+            drawn = self.dashboard.drawn_epoch
+            shown = self.latest.snapshot.epoch if drawn is None else drawn
         self._rewinding_from = shown if delta < 0 else None
         self.live.request("view", shown, delta)
 
@@ -589,7 +422,7 @@ class NNTuiApp(App):
         self.action_rewind(-(10**9))  # the history clamps it to the oldest epoch it holds
 
     def _show_view(self, view: EpochView) -> None:
-        """The training process sent the recorded epoch asked for: show it (or live, if it is the latest)."""
+        """The training process sent the recorded epoch asked for: say where the history ends, and show it."""
         if view.generation != self.generation or self.latest is None:
             return
         back_from, self._rewinding_from = self._rewinding_from, None
@@ -599,32 +432,22 @@ class NNTuiApp(App):
                             "the epochs before trained on other points.", severity="warning")
             else:
                 self.notify(f"nothing recorded before epoch {back_from}: {self._run_note}", severity="warning")
-        if view.epoch is None or view.epoch >= self.latest.snapshot.epoch:
-            self.view_epoch = None
-            return
-        self._viewed = view
-        if self.view_epoch == view.epoch:
-            self._draw()
-        self.view_epoch = view.epoch
+        self.dashboard.show_epoch(view)
 
     def action_live(self) -> None:
         """Back to the latest epoch after rewinding."""
-        self.view_epoch = None
-
-    def watch_view_epoch(self, epoch: int | None) -> None:
-        self.plot.marker_epoch = epoch
-        self._draw()
+        self.dashboard.view_epoch = None
 
     def _continue_from_view(self) -> bool:
         """If a past epoch is shown, continue training from there (dropping the later history)."""
         epoch = self.view_epoch
         if epoch is None or self.latest is None or epoch >= self.latest.snapshot.epoch:
-            self.view_epoch = None
+            self.dashboard.view_epoch = None
             return False
         dropped = self.latest.snapshot.epoch - epoch
         self.generation += 1
         self.live.rewind(epoch, self.generation)
-        self.view_epoch = None
+        self.dashboard.view_epoch = None
         self.notify(f"continuing from epoch {epoch}: the {dropped} later epochs were dropped")
         return True
 
@@ -682,11 +505,11 @@ class NNTuiApp(App):
             return
         if self.probe is None:
             xmin, xmax, ymin, ymax = data.bounds
-            self.probe = ((xmin + xmax) / 2, (ymin + ymax) / 2)
+            self.dashboard.probe = ((xmin + xmax) / 2, (ymin + ymax) / 2)
             self.notify("probe: arrows or a click move it, Enter inspects it; 0–9 add a point there, "
                         "Delete removes the nearest", timeout=4)
         else:
-            self.probe = None
+            self.dashboard.probe = None
 
     def action_right(self) -> None:
         """Move the probe right, or step one epoch when there is no probe."""
@@ -697,39 +520,7 @@ class NNTuiApp(App):
 
     def action_move_probe(self, dx: int, dy: int) -> None:
         """Move the probe by one heatmap cell."""
-        if self.probe is None:
-            return
-        xmin, xmax, ymin, ymax = self.heatmap.bounds
-        plane = self.heatmap.plane
-        step_x = (xmax - xmin) / max(plane.width, 1)
-        step_y = (ymax - ymin) / max(plane.height, 1)
-        x, y = self.probe
-        self.probe = (min(max(x + dx * step_x, xmin), xmax), min(max(y + dy * step_y, ymin), ymax))
-
-    def on_heatmap_clicked(self, message: Heatmap.Clicked) -> None:
-        self.probe = (message.x, message.y)
-
-    def watch_probe(self, probe: tuple[float, float] | None) -> None:
-        self.heatmap.probe = probe
-        self._show_probe()
-
-    def _show_probe(self) -> None:
-        """Every neuron's activation for the probe point on the diagram, and its prediction."""
-        if self.probe is None or not self.session.dataset.is_2d or not self._drawn:
-            self.diagram.set_activations(None)
-            self.heatmap.border_subtitle = ""
-            return
-        data = self.session.dataset
-        point = np.array([self.probe])
-        activations = self.view.activations(data.inputs(point))
-        self.diagram.set_activations([a[0] for a in activations])
-        output = activations[-1][0]
-        if data.task == "regression":
-            said = f"output {output[0]:+.3f}"
-        else:
-            label = data.class_names[int(self.view.predict(data.inputs(point))[0])]
-            said = f"class {label} (output {', '.join(f'{v:+.2f}' for v in output[:4])})"
-        self.heatmap.border_subtitle = f"probe {self._xy(self.probe)} → {said}"
+        self.dashboard.move_probe(dx, dy)
 
     # ------------------------------------------------------------------ points by hand
     def action_add_point(self, k: int) -> None:
@@ -751,7 +542,7 @@ class NNTuiApp(App):
         else:
             label = k
         edited = data.with_point(self.probe, label)
-        self._edit_data(edited, f"added {self._point_text(data, label)} at {self._xy(self.probe)}: "
+        self._edit_data(edited, f"added {self._point_text(data, label)} at {xy(self.probe)}: "
                                 f"{edited.n_train} training points")
 
     def action_remove_point(self) -> None:
@@ -765,7 +556,7 @@ class NNTuiApp(App):
             self.notify(f"That is the last {part} point: it stays.", severity="warning")
             return
         edited = data.without_point(i, test)
-        self._edit_data(edited, f"removed {self._point_text(data, labels[i], part)} at {self._xy(points[i])}: "
+        self._edit_data(edited, f"removed {self._point_text(data, labels[i], part)} at {xy(points[i])}: "
                                 f"{len(points) - 1} {part} points")
 
     def _points_editable(self) -> Dataset | None:
@@ -790,11 +581,6 @@ class NNTuiApp(App):
         glyphs = TEST_GLYPHS if part == "test" else TRAIN_GLYPHS
         return f"a class {data.class_names[k]} {point} ({CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]} {glyphs[k % len(glyphs)]})"
 
-    @staticmethod
-    def _xy(point) -> str:
-        """A point of the plane as the screen says it: (+1.20, -0.40)."""
-        return f"({point[0]:+.2f}, {point[1]:+.2f})"
-
     def _edit_data(self, data: Dataset, note: str) -> None:
         """Train on the edited points from the next mini-batch on: the epoch under way starts over on
         them, its figures are computed afresh, and rewinding stops at this epoch."""
@@ -804,20 +590,17 @@ class NNTuiApp(App):
         self.generation += 1  # what was sent before the edit (figures, recorded epochs) is of the old points
         self.live.set_data(data.x_train, data.y_train, data.x_test, data.y_test, self.generation)
         self._points_edited = True
-        self._configure_panels()
+        self.dashboard.configure()
         self.notify(note)
 
     def action_toggle_discretize(self) -> None:
         """Show only the decision on the heatmap (each point's class), or the output's shades again."""
-        self.heatmap.discretize = not self.heatmap.discretize
+        heatmap = self.dashboard.heatmap
+        heatmap.discretize = not heatmap.discretize
 
     def action_toggle_test(self) -> None:
         """Show or hide the test points on the heatmap."""
         self.show_test = not self.show_test
-
-    def watch_show_test(self, show: bool) -> None:
-        if self.is_mounted:
-            self._configure_panels()
 
     def action_speed(self, direction: int) -> None:
         """Train slower (<) or faster (>): 1, 3, 10, 20, 60, 200 epochs/s or full speed."""
@@ -827,11 +610,11 @@ class NNTuiApp(App):
         """Train at ``rate`` epochs per second (None: full speed); the status line shows it at once."""
         self.session.settings = self.session.settings.replace(speed=rate)
         self.live.set_speed(rate)
-        self._update_status()
+        self.dashboard.update_status()
 
     def action_toggle_log(self) -> None:
         """Plot log10 of the loss (or the loss itself again)."""
-        plot = self.plot
+        plot = self.dashboard.plot
         plot.log_scale = not plot.log_scale
 
     def action_edit(self) -> None:
@@ -873,7 +656,7 @@ class NNTuiApp(App):
         point = np.array([self.probe])
         nearest = int(np.argmin(((data.points_train - point) ** 2).sum(axis=1)))
         label = data.y_train[nearest : nearest + 1]
-        title = f"{LOOK} the probe {self._xy(self.probe)}: the weights are not changed (labelled as its nearest training point)"
+        title = f"{LOOK} the probe {xy(self.probe)}: the weights are not changed (labelled as its nearest training point)"
         self._titles[self.live.request("inspect", None, data.inputs(point), label)] = title
 
     def action_phase(self) -> None:
@@ -901,14 +684,14 @@ class NNTuiApp(App):
             return check_gradients(session.trainer, shown.x, shown.t, indices, params=trace_params(shown))
 
         screen = InspectorScreen(trace, session.net.sizes, session.dataset.feature_labels, title, gradcheck,
-                                 images=self.images, look_only=look_only)
-        self.push_screen(screen, lambda _: setattr(self.diagram, "highlight_layer", None))
+                                 images=self.dashboard.images, look_only=look_only)
+        self.push_screen(screen, lambda _: setattr(self.dashboard.diagram, "highlight_layer", None))
 
     def on_inspector_screen_phase_requested(self, message: InspectorScreen.PhaseRequested) -> None:
         self.action_phase()
 
     def on_inspector_screen_layer_changed(self, message: InspectorScreen.LayerChanged) -> None:
-        self.diagram.highlight_layer = message.layer
+        self.dashboard.diagram.highlight_layer = message.layer
 
     # ------------------------------------------------------------------ files
     def action_save_model(self) -> None:
@@ -919,7 +702,7 @@ class NNTuiApp(App):
         W = [w.copy() for w in self.view.net.W]
         b = [bias.copy() for bias in self.view.net.b]
         settings = self.settings.model_settings()
-        off = self._shown_off()
+        off = self.dashboard.shown_off()
         default = f"nntui-{Path(self.settings.dataset).stem}-epoch{epoch}.npz"
 
         def save(path: str | None) -> None:
@@ -1020,12 +803,6 @@ class NNTuiApp(App):
             self.push_screen(kind())
 
     # ------------------------------------------------------------------ edits by hand
-    def _shown_off(self) -> tuple[tuple[int, int], ...]:
-        """The neurons switched off in the network shown (the rewound epoch's, or the latest)."""
-        if self.view_epoch is not None and self._viewed is not None:
-            return self._viewed.off
-        return () if self.latest is None else self.latest.snapshot.off
-
     def _neuron_editable(self) -> tuple[int, int] | None:
         """The selected neuron, if it can be edited by hand; else say why not and None."""
         if self.latest is None:
@@ -1045,13 +822,13 @@ class NNTuiApp(App):
         if selected is None:
             return
         net, names = self.view.net, self.session.dataset.feature_labels
-        params = with_values(neuron_parameters(net.sizes, names, *selected), net.W, net.b, self._shown_off())
+        params = with_values(neuron_parameters(net.sizes, names, *selected), net.W, net.b, self.dashboard.shown_off())
         title = f"Set a weight of {neuron_name(net.sizes, names, *selected)} by hand"
-        self.push_screen(EditDialog(title, params), lambda _: setattr(self.diagram, "link", None))
+        self.push_screen(EditDialog(title, params), lambda _: setattr(self.dashboard.diagram, "link", None))
 
     def on_edit_dialog_chosen(self, message: EditDialog.Chosen) -> None:
         """The weight chosen in the dialog stands out on the diagram (a bias has no link)."""
-        self.diagram.link = None if message.row is None else (message.layer, message.row, message.col)
+        self.dashboard.diagram.link = None if message.row is None else (message.layer, message.row, message.col)
 
     def on_edit_dialog_edited(self, message: EditDialog.Edited) -> None:
         """A value typed in the dialog: the training process sets it between two mini-batches (from a
@@ -1070,7 +847,7 @@ class NNTuiApp(App):
             self.notify(f"{name} has no weights out to hold at zero: switch off a hidden neuron or an input.",
                         severity="warning")
             return
-        on = selected in self._shown_off()
+        on = selected in self.dashboard.shown_off()
         self._continue_from_view()
         self.live.switch_neuron(*selected, on)
         self.notify(f"{name} switched on: its weights out learn again from 0" if on
@@ -1087,23 +864,7 @@ class NNTuiApp(App):
 
     def action_clear_selection(self) -> None:
         """Back to the network's output on the heatmap."""
-        self.diagram.selected = None
-        self._select(None)
-
-    def on_network_diagram_neuron_selected(self, message: NetworkDiagram.NeuronSelected) -> None:
-        self._select(None if message.layer is None else (message.layer, message.index))
-
-    def on_weight_images_neuron_selected(self, message: WeightImages.NeuronSelected) -> None:
-        selected = None if message.layer is None else (message.layer, message.index)
-        if selected == self.weights.selected:  # else a later key has moved on: this one would undo it
-            self._select(selected)
-
-    def _select(self, selected: tuple[int, int] | None) -> None:
-        self.selected = selected
-        self.weights.selected = selected
-        self._set_heatmap_evaluator()
-        if selected is None:
-            self.set_focus(None)  # the arrow keys step training again
+        self.dashboard.clear_selection()
 
     async def action_quit(self) -> None:
         """Stop training and quit."""

@@ -250,7 +250,7 @@ class HiddenSpaceScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "frame", self._follow, init=True)
+        self.watch(self.app.dashboard, "frame", self._follow, init=True)
 
     def _follow(self) -> None:
         """Draw the app's current network (a frame was drawn, or a key changed the choice)."""

@@ -276,7 +276,7 @@ class LayerStatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#layer-stats-scroll").border_title = "layer statistics"
-        self.watch(self.app, "frame", self._follow, init=True)
+        self.watch(self.app.dashboard, "frame", self._follow, init=True)
 
     def _follow(self) -> None:
         """Take the figures of the network the app shows."""

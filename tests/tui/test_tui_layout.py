@@ -11,31 +11,19 @@ from nntui.engine.trainer import EpochStats
 from nntui.tui.inspector_screen import InspectorScreen, phase_name
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.status_bar import StatusBar
-from test_tui_app import make_app, wait_for
+from tests.tui.helpers import first_frame, make_app, screen_rows, wait_for
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
-
-
-def screen_rows(app) -> list[str]:
-    """The text of every row of the screen, as a terminal would show it."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
-
-
-async def settle(pilot, app) -> None:
-    """Wait for the first frame, and for the key bar to fit its keys."""
-    await wait_for(pilot, lambda: app._drawn)
-    await pilot.pause()
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_status_line_is_one_row_and_the_key_bar_shows_help_quit_and_pace(size):
     app = make_app(speed=20)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         # A run far along, trained flat out: four-digit epochs per second and six-digit epochs.
         update = app.latest
-        app.status.update_status(epoch=127_000, stats=update.snapshot.stats, optimizer="adam", batch_size=10,
+        app.dashboard.status.update_status(epoch=127_000, stats=update.snapshot.stats, optimizer="adam", batch_size=10,
                                  state="running", epochs_per_second=1234.4, pace=None, dataset="circle",
                                  layers="2-4-2-1")
         await pilot.pause()
@@ -55,7 +43,7 @@ async def test_the_status_line_is_one_row_and_the_key_bar_shows_help_quit_and_pa
 async def test_the_key_bar_hides_a_key_that_does_not_fit_whole(size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         bar = screen_rows(app)[size[1] - 1]
         assert "? Help" in bar and "q Quit" in bar and "< > pace" in bar
         for key in app.query_one(KeyBar).query("FooterKey"):
@@ -69,7 +57,7 @@ async def test_the_key_bar_hides_a_key_that_does_not_fit_whole(size):
 async def test_the_key_bar_shows_the_keys_again_when_the_terminal_grows():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         assert "[" not in app.query_one(KeyBar).shown_keys()
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
@@ -80,7 +68,7 @@ async def test_the_key_bar_shows_the_keys_again_when_the_terminal_grows():
 async def test_a_message_takes_a_second_row_and_gives_it_back():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         status = app.query_one(StatusBar)
         fields = dict(epoch=12, stats=app.latest.snapshot.stats, optimizer="sgd", batch_size=10,
                       state="diverged", epochs_per_second=0.0)
@@ -97,7 +85,7 @@ async def test_a_message_takes_a_second_row_and_gives_it_back():
 async def test_toasts_never_cover_the_status_line(size):
     app = make_app()
     async with app.run_test(size=size, notifications=True) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         app.notify("a long note that says what just happened, over two lines at narrow widths", timeout=30)
         app.notify("and a second one", timeout=30)
         await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 2)
@@ -130,7 +118,7 @@ def test_status_text_is_one_row_at_every_width_and_keeps_the_pace_before_the_acc
 async def test_the_inspector_header_fits_80_columns(layers):
     app = make_app(layers=layers)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         for _ in range(4):  # forward, loss, backward, backward: the phase line at its longest
             await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen) and app.screen.trace.n_done == 4)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from nntui.engine.trainer import EpochStats
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.status_bar import StatusBar
-from test_tui_app import epoch, make_app, status_text, wait_for
-from test_tui_inspector import rendered_text
+from tests.tui.helpers import epoch, make_app, rendered_text, status_text, wait_for
 
 
 def record_toasts(app) -> list[str]:
@@ -65,8 +64,8 @@ async def test_rewinding_starts_from_the_epoch_on_screen_not_the_latest():
         for i in range(1, 11):
             await pilot.press("s")
             await wait_for(pilot, lambda i=i: epoch(app) == i)
-        await wait_for(pilot, lambda: app._drawn_epoch == 10)
-        app._drawn_epoch = 4  # as while running: the screen shows epoch 4, training is at 10
+        await wait_for(pilot, lambda: app.dashboard.drawn_epoch == 10)
+        app.dashboard.drawn_epoch = 4  # as while running: the screen shows epoch 4, training is at 10
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: app.view_epoch is not None)
         assert app.view_epoch == 3

@@ -35,7 +35,7 @@ async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
 
 
 def grid_text(app: NNTuiApp) -> str:
-    return "\n".join("".join(ch for ch, _ in row) for row in app.diagram.grid())
+    return "\n".join("".join(ch for ch, _ in row) for row in app.dashboard.diagram.grid())
 
 
 def notes(app: NNTuiApp) -> list[str]:
@@ -45,9 +45,9 @@ def notes(app: NNTuiApp) -> list[str]:
 async def select(pilot, layer: int, index: int) -> None:
     """Select a neuron on the diagram with the keys: Tab, then the arrows."""
     app = pilot.app
-    await wait_for(pilot, lambda: app.latest is not None and app._drawn)
+    await wait_for(pilot, lambda: app.latest is not None and app.dashboard.drawn)
     await pilot.press("tab")
-    assert app.focused is app.diagram
+    assert app.focused is app.dashboard.diagram
     await pilot.press("down")  # the first key selects the first input
     await pilot.press(*["right"] * layer, *["down"] * index)
     await wait_for(pilot, lambda: app.selected == (layer, index))
@@ -78,23 +78,23 @@ async def test_w_sets_the_bias_of_the_selected_neuron_and_the_heatmap_follows_at
 async def test_w_sets_a_weight_chosen_with_the_arrows_while_running():
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.latest is not None and app.latest.running and app._drawn)
+        await wait_for(pilot, lambda: app.latest is not None and app.latest.running and app.dashboard.drawn)
         await pilot.press(*["less_than_sign"] * 4)  # 3 epochs a second: the edit is not trained away at once
-        app.diagram.selected = (2, 0)  # the output neuron (a click would do the same)
+        app.dashboard.diagram.selected = (2, 0)  # the output neuron (a click would do the same)
         await wait_for(pilot, lambda: app.selected == (2, 0))
         await pilot.press("w")
         dialog = app.screen
         assert isinstance(dialog, EditDialog)
         await pilot.press("down", "down", "down")  # bias, neuron 1, 2, 3
         assert dialog.chosen.name == "layer 1 neuron 3 → output neuron 1"
-        await wait_for(pilot, lambda: app.diagram.link == (1, 2, 0))  # the link stands out on the diagram
+        await wait_for(pilot, lambda: app.dashboard.diagram.link == (1, 2, 0))  # the link stands out on the diagram
         assert abs(app.latest.snapshot.W[1][2, 0] + 2.5) > 1
         await pilot.press("end", "ctrl+u", *"-2.5", "enter")
         # Training goes on, so the weight moves on from -2.5 (a little, at this pace).
         await wait_for(pilot, lambda: abs(app.latest.snapshot.W[1][2, 0] + 2.5) < 0.5)
         assert app.state == "running" and app.latest.running
         await pilot.press("escape")
-        assert app.diagram.link is None
+        assert app.dashboard.diagram.link is None
 
 
 @pytest.mark.parametrize("typed, said", [("abc", "not a number"), ("inf", "finite"), ("nan", "finite"),
@@ -127,12 +127,12 @@ async def test_z_switches_a_neuron_off_while_running_and_its_weights_out_stay_ze
         await pilot.press("z")
         await wait_for(pilot, lambda: app.latest.snapshot.off == ((1, 1),))
         start = app.latest.snapshot.epoch
-        await wait_for(pilot, lambda: app.latest.snapshot.epoch >= start + 20 and app._drawn)
+        await wait_for(pilot, lambda: app.latest.snapshot.epoch >= start + 20 and app.dashboard.drawn)
         snap = app.latest.snapshot
         assert app.state == "running"
         assert np.all(snap.W[1][1] == 0.0) and np.any(snap.W[1][0] != 0.0)
         assert any("switched off" in n for n in notes(app))
-        await wait_for(pilot, lambda: "off" in grid_text(app) and "off" in str(app.diagram.border_subtitle))
+        await wait_for(pilot, lambda: "off" in grid_text(app) and "off" in str(app.dashboard.diagram.border_subtitle))
         # The dialog shows its weight out as held, and refuses to set it.
         await pilot.press("w")
         dialog = app.screen
@@ -161,11 +161,11 @@ async def test_a_held_weight_is_refused_in_the_dialog():
 async def test_z_on_the_output_and_w_without_a_selection_say_why_not():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.latest is not None and app._drawn)
+        await wait_for(pilot, lambda: app.latest is not None and app.dashboard.drawn)
         await pilot.press("w")
         assert not isinstance(app.screen, EditDialog)
         assert any("Select a neuron first" in n for n in notes(app))
-        app.diagram.selected = (2, 0)
+        app.dashboard.diagram.selected = (2, 0)
         await wait_for(pilot, lambda: app.selected == (2, 0))
         await pilot.press("z")
         await pilot.pause(0.1)
@@ -188,10 +188,10 @@ async def test_rewinding_shows_the_weights_before_and_after_an_edit():
         await pilot.press("left_square_bracket", "left_square_bracket")
         await wait_for(pilot, lambda: app.view_epoch == 2)
         await wait_for(pilot, lambda: app.view.net.b[0][0] == 1.25)  # epoch 2 as edited
-        assert app.diagram._off == ((1, 0),) and "off" in grid_text(app)
+        assert app.dashboard.diagram._off == ((1, 0),) and "off" in grid_text(app)
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: app.view_epoch == 1)
-        assert app.view.net.b[0][0] != 1.25 and app.diagram._off == ()
+        assert app.view.net.b[0][0] != 1.25 and app.dashboard.diagram._off == ()
         assert original != 1.25
         await pilot.press("end")
         await wait_for(pilot, lambda: app.view_epoch is None)
@@ -228,10 +228,10 @@ async def test_no_color_marks_a_switched_off_neuron_with_characters(monkeypatch)
         await select(pilot, 1, 1)
         await pilot.press("z")
         await wait_for(pilot, lambda: app.latest.snapshot.off == ((1, 1),))
-        await wait_for(pilot, lambda: app.diagram._off == ((1, 1),))
+        await wait_for(pilot, lambda: app.dashboard.diagram._off == ((1, 1),))
         text = grid_text(app)
         assert "off" in text or "×" in text
-        assert "off (z: on)" in str(app.diagram.border_subtitle)
+        assert "off (z: on)" in str(app.dashboard.diagram.border_subtitle)
 
 
 async def test_the_palette_offers_both_keys():
@@ -241,7 +241,7 @@ async def test_the_palette_offers_both_keys():
         titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert "by hand" in titles["Set a weight by hand (w)"]
         assert "off" in titles["Switch a neuron off/on (z)"]
-        assert app.query_one(NetworkDiagram) is app.diagram
+        assert app.query_one(NetworkDiagram) is app.dashboard.diagram
 
 
 def test_the_link_being_edited_is_drawn_at_full_strength_and_the_others_faint():
@@ -263,12 +263,12 @@ def test_the_link_being_edited_is_drawn_at_full_strength_and_the_others_faint():
 async def test_image_data_an_image_tile_is_refused_and_a_hidden_neuron_lists_its_pixels():
     app = NNTuiApp(build_session(merge({"paused": True, "dataset": "digits", "layers": "12", "loss": "ce"})))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.latest is not None and app._drawn)
-        app._select((0, 0))
+        await wait_for(pilot, lambda: app.latest is not None and app.dashboard.drawn)
+        app.dashboard.select((0, 0))
         await pilot.press("z")
         await pilot.pause(0.1)
         assert any("pixels are too many" in n for n in notes(app)) and app.latest.snapshot.off == ()
-        app._select((1, 4))
+        app.dashboard.select((1, 4))
         await pilot.press("w")
         dialog = app.screen
         assert isinstance(dialog, EditDialog)

@@ -12,6 +12,7 @@ from nntui.engine.inspect import PhaseStepper, check_gradients, inspect_sample, 
 from nntui.session import build_session
 from nntui.settings import merge
 from nntui.tui.inspector_screen import InspectorScreen, format_number, matrix, verdict
+from tests.tui.helpers import rendered_text
 
 SETTINGS = dict(dataset="xor", layers="4,3", optimizer="adam", batch_size=7, reg="l2", reg_rate=0.01)
 
@@ -57,18 +58,6 @@ class InspectorApp(App):
         if self.stepper.done:
             self.stepper = PhaseStepper(self.trainer)
         self.inspector.show_trace(self.stepper.advance())
-
-
-def rendered_text(screen) -> str:
-    """What every Static of the screen renders (its whole height, scrolled into view or not)."""
-    out = []
-    for static in screen.query(Static):
-        if not static.display or static.outer_size.area == 0:
-            continue
-        width, height = static.outer_size  # with the border, if any
-        lines = static.render_lines(Region(0, 0, width, height))
-        out.append("\n".join(line.text for line in lines))
-    return "\n".join(out)
 
 
 def section_text(screen, name: str) -> str:

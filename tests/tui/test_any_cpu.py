@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_snapshots_pass_with_the_other_blas_kernels():
@@ -21,7 +21,7 @@ def test_snapshots_pass_with_the_other_blas_kernels():
     if env.pop("OPENBLAS_CORETYPE", None) is None:
         env["OPENBLAS_CORETYPE"] = "Haswell"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_snapshots.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tui/test_snapshots.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]

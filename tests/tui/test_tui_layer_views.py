@@ -19,7 +19,7 @@ from nntui.tui.layer_stats import (
 )
 from nntui.tui.heatmap import TRAIN_GLYPHS
 from nntui.tui.network_view import NetworkView
-from test_tui_app import make_app, wait_for
+from tests.tui.helpers import make_app, wait_for
 
 
 def panel_text(app, widget_type) -> str:
@@ -128,7 +128,7 @@ def test_a_neuron_the_same_for_every_point_is_noticed():
 async def test_h_opens_the_hidden_space_and_its_keys_choose_layer_and_neurons():
     app = make_app(dataset="spiral", layers="4,3")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.frame > 0)
+        await wait_for(pilot, lambda: app.dashboard.frame > 0)
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HiddenSpaceScreen))
         screen = app.screen
@@ -158,7 +158,7 @@ async def test_h_opens_the_hidden_space_and_its_keys_choose_layer_and_neurons():
 async def test_the_hidden_space_follows_training_and_the_screen_keeps_its_keys():
     app = make_app(dataset="xor", layers="2")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.frame > 0)
+        await wait_for(pilot, lambda: app.dashboard.frame > 0)
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HiddenSpaceScreen))
         plot = app.screen.query_one(HiddenSpace)
@@ -175,7 +175,7 @@ async def test_without_colour_both_panels_read_in_characters(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(dataset="spiral", classes=3, layers="5")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.frame > 0)
+        await wait_for(pilot, lambda: app.dashboard.frame > 0)
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HiddenSpaceScreen))
         await pilot.pause()
@@ -207,7 +207,7 @@ async def test_a_diverged_run_says_so_on_both_panels():
 async def test_hidden_space_on_image_data_says_it_needs_2d():
     app = make_app(dataset="digits", layers="8", optimizer="adam")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.frame > 0)
+        await wait_for(pilot, lambda: app.dashboard.frame > 0)
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HiddenSpaceScreen))
         await pilot.pause()
@@ -218,7 +218,7 @@ async def test_hidden_space_on_image_data_says_it_needs_2d():
 async def test_y_opens_the_statistics_a_block_per_layer_and_z_shares_the_scale():
     app = make_app(dataset="spiral", layers="6,6,6", activation="sigmoid")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.frame > 0)
+        await wait_for(pilot, lambda: app.dashboard.frame > 0)
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, LayerStatsScreen))
         await pilot.pause()
@@ -270,7 +270,7 @@ async def test_statistics_of_a_relu_network_count_its_dead_units():
 async def test_rewound_statistics_say_the_gradients_were_not_recorded():
     app = make_app(dataset="circle", layers="4")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.frame > 0)
+        await wait_for(pilot, lambda: app.dashboard.frame > 0)
         for _ in range(3):
             await pilot.press("s")
         await wait_for(pilot, lambda: app.latest.snapshot.epoch == 3)

@@ -2,24 +2,23 @@
 epoch, on weights rounded to a grid (see test_snapshots.trained_app): they hold on any CPU.
 
 Update them after an intended change of the look with:
-pytest tests/test_snapshots_layer_views.py --snapshot-update
+pytest tests/tui/test_snapshots_layer_views.py --snapshot-update
 """
 
 from __future__ import annotations
 
 import pytest
 
-from test_snapshots import settle, trained_app
-from test_tui_app import wait_for
+from tests.tui.helpers import settle_trained, trained_app, wait_for
 from nntui.tui.hidden_space import HiddenSpaceScreen
 from nntui.tui.layer_stats import LayerStatsScreen
 
 
 def open_panel(key: str, screen: type, *more: str):
-    """run_before: settle, open the panel with ``key``, press ``more``, wait for its first frame."""
+    """run_before: settle_trained, open the panel with ``key``, press ``more``, wait for its first frame."""
 
     async def run(pilot) -> None:
-        await settle(pilot)
+        await settle_trained(pilot)
         await pilot.press(key)
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))
         await pilot.press(*more)

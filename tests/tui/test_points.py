@@ -14,12 +14,12 @@ from nntui.export import data_test_path, write_data
 from nntui.live.runner import Runner
 from nntui.session import build_session
 from nntui.settings import merge
+from nntui.tui.dashboard import xy
 from nntui.tui.heatmap import TRAIN_GLYPHS
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm
-from test_runner import InThread
-from test_tui_app import epoch, make_app, wait_for
-from test_tui_dialogs import type_path
+from tests.live.helpers import InThread
+from tests.tui.helpers import epoch, make_app, type_path, wait_for
 
 GAUSS = dict(dataset="gauss", layers=[8, 8], lr=0.1)
 OUTLIER = (2.0, 2.0)  # deep in gauss's blue (+1) cluster, where no point is
@@ -151,11 +151,11 @@ async def test_a_digit_adds_a_point_of_that_class_at_the_probe_and_the_next_epoc
         await pilot.press("0")  # no probe yet: nothing added, and it says why
         assert app.session.dataset.n_train == 250 and "Press c for the probe first" in notes(app)[-1]
         await pilot.press("c")
-        app.probe = OUTLIER
+        app.dashboard.probe = OUTLIER
         await pilot.press("0")
         data = app.session.dataset
         assert data.n_train == 251 and data.y_train[-1] == 0 and tuple(data.points_train[-1]) == OUTLIER
-        assert len(app.heatmap._train[0]) == 251 and app.view.dataset is data
+        assert len(app.dashboard.heatmap._train[0]) == 251 and app.view.dataset is data
         assert notes(app)[-1] == "added a class -1 point (orange ●) at (+2.00, +2.00): 251 training points"
         await wait_for(pilot, lambda: app.latest.n_batches == 26)
         await pilot.press("2")  # gauss has two classes
@@ -175,17 +175,17 @@ async def test_delete_removes_the_point_nearest_the_probe_train_or_test():
         await wait_for(pilot, lambda: app.latest is not None)
         data = app.session.dataset
         await pilot.press("c")
-        app.probe = tuple(data.points_test[5])
+        app.dashboard.probe = tuple(data.points_test[5])
         await pilot.press("delete")
         assert app.session.dataset.n_test == 249 and app.session.dataset.n_train == 250
         label = data.class_names[data.y_test[5]]
         assert notes(app)[-1].startswith(f"removed a class {label} test point (")
-        assert notes(app)[-1].endswith(f"at {app._xy(data.points_test[5])}: 249 test points")
+        assert notes(app)[-1].endswith(f"at {xy(data.points_test[5])}: 249 test points")
         await pilot.press("t")  # test points hidden: only training points are removed
-        app.probe = tuple(data.points_test[7])
+        app.dashboard.probe = tuple(data.points_test[7])
         await pilot.press("backspace")
         assert app.session.dataset.n_test == 249 and app.session.dataset.n_train == 249
-        assert len(app.heatmap._train[0]) == 249
+        assert len(app.dashboard.heatmap._train[0]) == 249
         await wait_for(pilot, lambda: app.latest.n_batches == 25)
         await pilot.press("s")
         await wait_for(pilot, lambda: epoch(app) == 1)
@@ -201,9 +201,9 @@ async def test_the_same_edits_at_the_same_epochs_give_the_same_weights_in_the_ap
             await wait_for(pilot, lambda: epoch(app) == 2)
             if edit:
                 await pilot.press("c")
-                app.probe = OUTLIER
+                app.dashboard.probe = OUTLIER
                 await pilot.press("0")
-                app.probe = tuple(app.session.dataset.points_train[3])
+                app.dashboard.probe = tuple(app.session.dataset.points_train[3])
                 await pilot.press("delete")
             await pilot.press("s", "s")
             await wait_for(pilot, lambda: epoch(app) == 4)
@@ -221,7 +221,7 @@ async def test_rewinding_stops_at_the_epoch_the_points_were_edited_at():
         await pilot.press("s", "s")
         await wait_for(pilot, lambda: epoch(app) == 2)
         await pilot.press("c")
-        app.probe = OUTLIER
+        app.dashboard.probe = OUTLIER
         await pilot.press("1")
         await pilot.press("s", "s")
         await wait_for(pilot, lambda: epoch(app) == 4)
@@ -250,7 +250,7 @@ async def test_x_exports_the_edited_points_and_they_load_back(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.latest is not None)
         await pilot.press("c")
-        app.probe = OUTLIER
+        app.dashboard.probe = OUTLIER
         await pilot.press("0")
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
@@ -290,9 +290,9 @@ async def test_an_added_point_is_drawn_without_colour_too(monkeypatch):
     app = make_app(**GAUSS)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.latest is not None)
-        heatmap = app.heatmap
+        heatmap = app.dashboard.heatmap
         await pilot.press("c")
-        app.probe = OUTLIER
+        app.dashboard.probe = OUTLIER
         column, row = heatmap.data_to_cell(*OUTLIER)
         await pilot.pause()
         assert heatmap.render_line(row).text[column] != TRAIN_GLYPHS[0]
@@ -312,7 +312,7 @@ async def test_the_edited_points_stay_through_changes_that_do_not_make_new_data(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.latest is not None)
         await pilot.press("c")
-        app.probe = OUTLIER
+        app.dashboard.probe = OUTLIER
         await pilot.press("0")
         for key, generation in (("r", 2), ("a", 3), ("o", 4)):  # reset, next activation, next optimizer
             await pilot.press(key)

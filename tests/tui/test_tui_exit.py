@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from nntui.engine import load_model
-from test_live_process import children_of, pid_alive, read_until, wait_until
+from tests.live.helpers import children_of, pid_alive, read_until, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_in_pty(code: str, steps: list[tuple[bytes, bytes]], tmp_path: Path, stderr_to_pty: bool = True):

@@ -23,7 +23,7 @@ from nntui.session import build_session, fork_session
 from nntui.settings import MAX_RUNS, SettingsError, fork_refusal, merge, parse_compare
 
 SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam", seed=7)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------ forking, in the engine's terms

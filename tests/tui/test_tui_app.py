@@ -11,36 +11,12 @@ import pytest
 from nntui.session import build_session
 from nntui.settings import merge
 from nntui.settings import DEFAULT_SPEED
-from nntui.tui.app import SPEEDS, NNTuiApp, next_speed
+from nntui.tui.app import SPEEDS, next_speed
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.network_diagram import NetworkDiagram
-from nntui.tui.status_bar import StatusBar
-
-
-def make_app(**options) -> NNTuiApp:
-    """The app on these options, paused and (once resumed) at full speed unless they say otherwise."""
-    options.setdefault("paused", True)
-    options.setdefault("speed", "full")
-    return NNTuiApp(build_session(merge(options)))
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    """Let the app run until condition() holds (fails the test after timeout seconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.01)
-
-
-def epoch(app: NNTuiApp) -> int:
-    return -1 if app.latest is None else app.latest.snapshot.epoch
-
-
-def status_text(app: NNTuiApp) -> str:
-    return str(app.query_one(StatusBar).render())
+from tests.tui.helpers import epoch, make_app, status_text, wait_for
 
 
 async def test_worker_delivers_epochs_to_the_screen():
@@ -248,7 +224,7 @@ async def test_rewind_shows_a_past_epoch_and_resuming_drops_the_later_ones():
             await pilot.press("right_square_bracket")
             await wait_for(pilot, lambda i=i: app.view_epoch == i)
         assert np.array_equal(app.view.net.params, twin.net.params)  # every panel draws epoch 5's weights
-        assert app.plot.marker_epoch == 5 and "rewound to epoch 5" in status_text(app)
+        assert app.dashboard.plot.marker_epoch == 5 and "rewound to epoch 5" in status_text(app)
         assert f"loss {twin.stats.train_loss:.4f}" in status_text(app)
         await pilot.press("end")
         assert app.view_epoch is None
@@ -335,7 +311,7 @@ async def test_the_tui_starts_at_the_default_pace_and_shows_it():
     app = make_app(paused=False, speed=DEFAULT_SPEED)
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.live.max_rate == DEFAULT_SPEED  # from the first epoch on
-        await wait_for(pilot, lambda: epoch(app) >= 2 and app._drawn)
+        await wait_for(pilot, lambda: epoch(app) >= 2 and app.dashboard.drawn)
         assert f"{DEFAULT_SPEED} ep/s" in status_text(app)
         await pilot.press("greater_than_sign")
         assert app.live.max_rate == next_speed(DEFAULT_SPEED, 1) > DEFAULT_SPEED
@@ -353,14 +329,14 @@ def test_next_speed_moves_along_the_ladder_from_any_pace(rate, direction, expect
 async def test_at_full_speed_updates_wait_for_the_paced_frame_but_keys_are_answered_at_once():
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: epoch(app) >= 1 and app._drawn)
+        await wait_for(pilot, lambda: epoch(app) >= 1 and app.dashboard.drawn)
         frames = []
-        draw = app._draw
-        app._draw = lambda: (frames.append(epoch(app)), draw())
-        app.pacer.wait = lambda full_speed: 60.0 if full_speed else 0.0  # the next frame is a minute away
-        if app._frame_timer is not None:  # one due sooner, set before
-            app._frame_timer.stop()
-            app._frame_timer = None
+        draw = app.dashboard._draw
+        app.dashboard._draw = lambda: (frames.append(epoch(app)), draw())
+        app.dashboard.pacer.wait = lambda full_speed: 60.0 if full_speed else 0.0  # the next frame is a minute away
+        if app.dashboard._frame_timer is not None:  # one due sooner, set before
+            app.dashboard._frame_timer.stop()
+            app.dashboard._frame_timer = None
         shown = status_text(app)
         await wait_for(pilot, lambda: epoch(app) >= 5)  # updates keep arriving …
         assert frames == [] and status_text(app) == shown  # … but nothing is redrawn, not even the status
@@ -377,9 +353,9 @@ async def test_at_full_speed_updates_wait_for_the_paced_frame_but_keys_are_answe
 async def test_at_full_speed_the_training_process_publishes_twice_a_frame():
     app = make_app(paused=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.pacer.interval = lambda full_speed: 1.0 if full_speed else 0.25
-        await wait_for(pilot, lambda: app._drawn and app._publish_interval == 0.5)
+        app.dashboard.pacer.interval = lambda full_speed: 1.0 if full_speed else 0.25
+        await wait_for(pilot, lambda: app.dashboard.drawn and app.dashboard._publish_interval == 0.5)
         await pilot.press("space")
         await wait_for(pilot, lambda: app.state == "paused")
         await pilot.press("s")
-        await wait_for(pilot, lambda: app._publish_interval == 0.125)
+        await wait_for(pilot, lambda: app.dashboard._publish_interval == 0.125)

@@ -14,10 +14,9 @@ from nntui.cli import make_parser
 from nntui.session import build_session, resolve_settings
 from nntui.tui.app import NNTuiApp
 from nntui.tui.inspector_screen import InspectorScreen
-from test_tui_app import wait_for
-from test_tui_inspector import rendered_text
+from tests.tui.helpers import rendered_text, wait_for
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 SCREEN_MARKS = "=⊙∂δ✓…·→:"  # a quoted span with one of these is screen text (else a key or a command)
 
 
@@ -93,7 +92,7 @@ def phases_done(n: int):
 async def test_the_readme_lesson_word_for_word():
     app = app_of_step_1()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app._drawn)
+        await wait_for(pilot, lambda: app.dashboard.drawn)
         screen = Screen(app, pilot)
         # 1. paused at epoch 0
         assert app.latest.snapshot.epoch == 0 and not app.latest.running

@@ -17,8 +17,7 @@ from nntui.tui.halfblock import UPPER_HALF
 from nntui.tui.images import ImageData, fit_factor, resize, weight_images
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.weight_images import WeightImages, grid_shape
-from test_tui_app import make_app, wait_for
-from test_tui_heatmap import cells
+from tests.tui.helpers import cells, make_app, wait_for
 
 DIGITS = dict(dataset="digits", layers="32", optimizer="adam", lr=0.01, batch_size=32)
 
@@ -210,18 +209,18 @@ def confusion_counts(matrix: ConfusionMatrix, k: int) -> np.ndarray:
 async def test_digits_screen(size, train_fraction) -> None:
     app = make_app(**DIGITS, train_fraction=train_fraction)  # 0.2: over 100 test digits a class
     async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: app.weights.count == 32)
+        await wait_for(pilot, lambda: app.dashboard.weights.count == 32)
         await pilot.pause()
-        weights = app.weights
-        assert weights.display and not app.diagram.display  # the weight images take the diagram's place
+        weights = app.dashboard.weights
+        assert weights.display and not app.dashboard.diagram.display  # the weight images take the diagram's place
         shown = len(weights._tiles)
         assert shown >= 2 and (shown == 32 or "more" in "\n".join(screen_text(weights)))
         assert app.query_one(DigitsView).count > 0
         data = app.session.dataset
-        counts = confusion_counts(app.confusion, 10)
+        counts = confusion_counts(app.dashboard.confusion, 10)
         assert counts.sum() == data.n_test  # every count is on screen …
-        assert not any("…" in line for line in screen_text(app.confusion))  # … and nothing is cut
-        assert counts.tolist() == app.confusion.matrix.tolist()
+        assert not any("…" in line for line in screen_text(app.dashboard.confusion))  # … and nothing is cut
+        assert counts.tolist() == app.dashboard.confusion.matrix.tolist()
 
         await pilot.press("tab", "right", "right")  # the weight images take the focus; select neuron 2
         await pilot.pause()
@@ -252,8 +251,8 @@ async def test_npz_of_28x28_images_on_screen(tmp_path) -> None:
     mnist_like(path)
     app = make_app(dataset=str(path), layers="8", standardize=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.weights.count == 8)
+        await wait_for(pilot, lambda: app.dashboard.weights.count == 8)
         await pilot.pause()
-        assert app.weights.shape == (28, 28)
-        assert half_block_runs(app.weights, 0)[0] == 14  # shrunk to 14×14 tiles
+        assert app.dashboard.weights.shape == (28, 28)
+        assert half_block_runs(app.dashboard.weights, 0)[0] == 14  # shrunk to 14×14 tiles
         assert app.query_one(DigitsView).count > 0

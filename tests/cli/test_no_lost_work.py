@@ -23,7 +23,7 @@ from nntui.live import metrics as metrics_module
 from nntui.session import build_session
 from nntui.settings import merge
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LONG = ["--headless", "--epochs", "1000000", "--dataset", "circle"]
 
 

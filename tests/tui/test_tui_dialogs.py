@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Select, SelectionList
 from nntui.settings import Settings, SettingsError
 from nntui.tui.path_dialog import PathDialog, check_path
 from nntui.tui.settings_form import SettingsForm, changed_options, edit_layers, needs_reset
-from test_tui_app import epoch, make_app, wait_for
+from tests.tui.helpers import epoch, make_app, type_path, wait_for
 
 
 class Host(App):
@@ -32,13 +32,6 @@ class Host(App):
 def message(app) -> str:
     """The dialog's one-line status message."""
     return str(app.screen.query_one("#message").render())
-
-
-async def type_path(pilot, text: str) -> None:
-    field = pilot.app.screen.query_one("Input")
-    field.value = text
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 # ---------------------------------------------------------------------------- the path dialog

@@ -17,8 +17,7 @@ from nntui.tui.help_screen import HELP_TEXT
 from nntui.tui.key_bar import KeyBar
 from nntui.tui.lesson_panel import LessonPanel
 from nntui.tui.status_bar import StatusBar
-from test_tui_app import make_app
-from test_tui_layout import screen_rows, settle
+from tests.tui.helpers import first_frame, make_app, screen_rows
 
 
 def lesson_session(name: str, **changes):
@@ -97,7 +96,7 @@ def test_xor_by_hand_the_weights_the_text_names_solve_xor():
     assert trainer.stats.test_acc >= lesson.facts["accuracy"]
 
 
-@pytest.mark.parametrize("settled", [30, 100, 300])  # however long the boundary was left to settle
+@pytest.mark.parametrize("settled", [30, 100, 300])  # however long the boundary was left to first_frame
 def test_overfit_outlier_the_point_added_in_the_blue_cluster_is_learned(settled):
     lesson = LESSON_BY_NAME["overfit-outlier"]
     facts = lesson.facts
@@ -173,7 +172,7 @@ async def test_the_lesson_panel_shows_the_title_folds_and_leaves_the_status_line
     lesson = LESSON_BY_NAME[name]
     app = make_app(lesson=lesson.name)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         panel = app.query_one(LessonPanel)
         rows = screen_rows(app)
         assert lesson.title in rows[panel.region.y]
@@ -196,5 +195,5 @@ async def test_the_lesson_panel_shows_the_title_folds_and_leaves_the_status_line
 async def test_without_a_lesson_there_is_no_panel():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await first_frame(pilot, app)
         assert not app.query(LessonPanel)

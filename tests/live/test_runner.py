@@ -3,65 +3,19 @@ trains on a thread of this process or in the training process the TUI starts."""
 
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 import pytest
 
 from nntui.engine import EpochStats, Trainer
-from nntui.live.metrics import MetricsLog
 from nntui.live.process import LiveTraining
 from nntui.live.protocol import EpochView, TraceReply, Update
-from nntui.live.runner import Runner
 from nntui.live.stop import StopRule
 from nntui.session import build_session
 from nntui.settings import merge
+from tests.live.helpers import InThread, Inbox
 
 SETTINGS = dict(dataset="spiral", layers="8,8", optimizer="adam", seed=7)
-
-
-class Inbox:
-    """Collects what the runner sends and lets a test wait for a message that matches."""
-
-    def __init__(self) -> None:
-        self.messages: list[object] = []
-        self.cond = threading.Condition()
-
-    def put(self, message: object) -> None:
-        with self.cond:
-            self.messages.append(message)
-            self.cond.notify_all()
-
-    def wait(self, predicate, kind: type = Update, timeout: float = 60.0):
-        def match(m: object) -> bool:
-            return isinstance(m, kind) and predicate(m)
-
-        with self.cond:
-            assert self.cond.wait_for(lambda: any(match(m) for m in self.messages), timeout), "no matching message"
-            return next(m for m in self.messages if match(m))
-
-
-class InThread:
-    """A Runner on a thread of this process."""
-
-    def __init__(self, trainer: Trainer, running: bool, stop: StopRule | None) -> None:
-        self.inbox, self.log = Inbox(), MetricsLog()
-        self.runner = Runner(trainer, self._publish, running=running, stop=stop)
-        self.thread = threading.Thread(target=self.runner.run, daemon=True)
-        self.thread.start()
-
-    def _publish(self, message: object) -> None:
-        if isinstance(message, Update):
-            self.log.extend(message.epochs)
-        self.inbox.put(message)
-
-    def send(self, name: str, *args) -> None:
-        getattr(self.runner, name)(*args)
-
-    def close(self) -> None:
-        self.runner.stop()
-        self.thread.join(10)
-        assert not self.thread.is_alive() and self.runner.finished.is_set()
 
 
 class InProcess:

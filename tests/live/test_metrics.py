@@ -16,7 +16,7 @@ import pytest
 from nntui.engine import EpochStats
 from nntui.live.metrics import COL, MetricsLog, MetricsWriter, row_stats, stats_rows
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def stats(epoch: int, loss: float = 1.0, **kw) -> EpochStats:

@@ -182,8 +182,7 @@ def test_export_bad_input_is_one_line_and_exit_2(tmp_path, capsys, case):
 async def test_x_ends_with_the_model_as_code(tmp_path, dataset, name, steps):
     """After the metrics, the screenshot (and 2-D data's points), each skipped here: the model shown as code."""
     from nntui.tui.path_dialog import PathDialog
-    from test_tui_app import make_app, wait_for
-    from test_tui_dialogs import type_path
+    from tests.tui.helpers import make_app, type_path, wait_for
 
     app = make_app(dataset=dataset, layers=[8], activation="relu", standardize=True)
     path = tmp_path / name

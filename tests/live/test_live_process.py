@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,37 +15,9 @@ import pytest
 from nntui.live.process import ChildExited, LiveTraining
 from nntui.session import build_session
 from nntui.settings import merge
+from tests.live.helpers import children_of, pid_alive, read_until, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_until(condition, timeout: float = 20.0) -> bool:
-    """Poll condition() until it holds or timeout seconds pass."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")  # a zombie has ended
-
-
-def children_of(pid: int) -> list[int]:
-    """The child processes of pid (Linux)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = task / "children"
-        if children.exists():
-            found += [int(c) for c in children.read_text().split()]
-    return found
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_live(**options) -> tuple[LiveTraining, list[object]]:
@@ -100,6 +70,8 @@ import os, sys
 from nntui.live.process import LiveTraining
 from nntui.session import build_session
 from nntui.settings import merge
+from tests.live.helpers import children_of, pid_alive, read_until, wait_until
+from tests.live.helpers import children_of, pid_alive, read_until, wait_until
 live = LiveTraining(build_session(merge({})).trainer, running=True)
 while len(live.log) < 5:
     pass
@@ -120,23 +92,6 @@ def test_the_training_process_ends_when_the_ui_process_dies():
         assert wait_until(lambda: not pid_alive(child)), "the training process outlived the UI"
     finally:
         ui.kill()
-
-
-def read_until(fd: int, predicate, timeout: float = 30.0) -> bytes:
-    """Read from a pty until predicate(all read so far) holds, or EOF, or timeout."""
-    out = b""
-    deadline = time.monotonic() + timeout
-    while not predicate(out) and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:  # EIO: the other side closed
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])

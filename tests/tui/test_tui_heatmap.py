@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
-from textual.strip import Strip
 
 from nntui.session import build_session
 from nntui.settings import merge
@@ -26,26 +25,9 @@ from nntui.tui.heatmap import (
     plane_layout,
     tick_label,
 )
+from tests.tui.helpers import cells, rgb
 
 BOUNDS = (-6.0, 6.0, -6.0, 6.0)
-
-
-def rgb(color) -> tuple[int, int, int] | None:
-    """(r, g, b) of a Rich colour, or None."""
-    if color is None:
-        return None
-    t = color.get_truecolor()
-    return (t.red, t.green, t.blue)
-
-
-def cells(strip: Strip) -> list[tuple[str, tuple | None, tuple | None]]:
-    """One (char, fg, bg) per cell of a strip."""
-    out = []
-    for segment in strip:
-        style = segment.style
-        for char in segment.text:
-            out.append((char, rgb(style.color) if style else None, rgb(style.bgcolor) if style else None))
-    return out
 
 
 # ---------------------------------------------------------------- pure functions

@@ -1,47 +1,13 @@
 """SVG snapshots of the main screen, paused at a fixed seed and epoch (deterministic).
 
-Update them after an intended change of the look with: pytest tests/test_snapshots.py --snapshot-update
+Update them after an intended change of the look with: pytest tests/tui/test_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from nntui.live.metrics import stats_rows
-from nntui.session import build_session
-from nntui.settings import merge
-from nntui.tui.app import NNTuiApp
-
-
-GRID = 2.0**-8  # trained weights are rounded to this grid: see trained_app
-
-
-def trained_app(epochs: int, **options) -> NNTuiApp:
-    """The app on a session paused after ``epochs`` epochs, its loss plot holding them.
-
-    The weights are rounded to a coarse grid, so the picture never depends on the last bits
-    that a CPU's BLAS kernels leave in 100 epochs of training: the snapshots hold on any CPU.
-    """
-    session = build_session(merge({"paused": True, **options}))
-    trainer = session.trainer
-    log = [trainer.stats] + [trainer.step_epoch() for _ in range(epochs)]
-    trainer.net.params[...] = np.round(trainer.net.params / GRID) * GRID
-    trainer.stats = trainer.evaluate()
-    app = NNTuiApp(session)
-    app.earlier = log[:-1]
-    return app
-
-
-async def settle(pilot) -> None:
-    """Wait until the first update from the (paused) training process has been drawn."""
-    app = pilot.app
-    while app.latest is None:
-        await pilot.pause(0.01)
-    # The epochs trained before the app started, and then the one the training process sent.
-    app.live.log.extend(stats_rows([*app.earlier, app.latest.snapshot.stats]))
-    app.plot.flush()
-    await pilot.pause()
+from tests.tui.helpers import settle_trained, trained_app
 
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
@@ -49,34 +15,34 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_main_screen(snap_compare, size):
-    assert snap_compare(trained_app(50), terminal_size=size, run_before=settle)
+    assert snap_compare(trained_app(50), terminal_size=size, run_before=settle_trained)
 
 
 @SIZES
 def test_main_screen_two_hidden_layers(snap_compare, size):
     """2-D data and an 8,8 network: every neuron a tile, the loss chart and the heatmap at each size."""
     assert snap_compare(trained_app(30, dataset="spiral", layers="8,8", optimizer="adam"),
-                        terminal_size=size, run_before=settle)
+                        terminal_size=size, run_before=settle_trained)
 
 
 @SIZES
 def test_four_class_blobs(snap_compare, size):
     """Four classes: a square plane with its class legend beside the confusion matrix."""
     assert snap_compare(trained_app(20, dataset="blobs", classes=4, layers="8"),
-                        terminal_size=size, run_before=settle)
+                        terminal_size=size, run_before=settle_trained)
 
 
 @SIZES
 def test_digits_at_each_size(snap_compare, size):
     """Image data: the first layer's weights as pictures, the test digits, the whole confusion matrix."""
     assert snap_compare(trained_app(3, dataset="digits", layers="32", optimizer="adam", lr=0.01),
-                        terminal_size=size, run_before=settle)
+                        terminal_size=size, run_before=settle_trained)
 
 
 def test_main_screen_spiral_with_selected_neuron(snap_compare):
     async def select(pilot):
-        await settle(pilot)
-        pilot.app.diagram.focus()
+        await settle_trained(pilot)
+        pilot.app.dashboard.diagram.focus()
         await pilot.press("right", "right", "down")
         await pilot.pause()
 
@@ -86,7 +52,7 @@ def test_main_screen_spiral_with_selected_neuron(snap_compare):
 
 def test_probe(snap_compare):
     async def probe(pilot):
-        await settle(pilot)
+        await settle_trained(pilot)
         await pilot.press("c", "right", "right", "right", "up", "up")
         await pilot.pause()
 
@@ -97,7 +63,7 @@ def test_inspector_phase_stepping(snap_compare):
     from nntui.tui.inspector_screen import InspectorScreen
 
     async def phases(pilot):
-        await settle(pilot)
+        await settle_trained(pilot)
         app = pilot.app
         for n in (1, 2, 3):  # forward, loss, backward of the output layer
             await pilot.press("p")
@@ -113,7 +79,7 @@ def test_inspector_phase(snap_compare, phases):
     from nntui.tui.inspector_screen import InspectorScreen
 
     async def step(pilot):
-        await settle(pilot)
+        await settle_trained(pilot)
         app = pilot.app
         for n in range(1, phases + 1):
             await pilot.press("p")
@@ -130,7 +96,7 @@ def test_inspector_look_only(snap_compare):
     from nntui.tui.inspector_screen import InspectorScreen
 
     async def look(pilot):
-        await settle(pilot)
+        await settle_trained(pilot)
         await pilot.press("i")
         while not isinstance(pilot.app.screen, InspectorScreen):
             await pilot.pause(0.01)
