@@ -17,9 +17,9 @@ from nntui.tui.fork_dialog import ForkDialog
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.loss_plot import LossPlot, PlotRun
 from nntui.tui.status_bar import StatusBar
-from test_tui_dialogs import Host, message
-from test_tui_app import make_app, status_text, wait_for
-from test_tui_panels import PlotApp, epoch_ticks, loss_ticks
+from tests.tui.test_tui_dialogs import Host, message
+from tests.tui.helpers import make_app, status_text, wait_for
+from tests.tui.test_tui_panels import PlotApp, epoch_ticks, loss_ticks
 
 
 # ------------------------------------------------------------------ naming runs
