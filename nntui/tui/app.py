@@ -35,13 +35,15 @@ from nntui.export_code import from_session, model_code, target_for
 from nntui.files import atomic_write
 from nntui.lessons import LESSON_BY_NAME
 from nntui.live.process import ChildExited, LiveTraining
-from nntui.live.protocol import EpochView, RunState, TraceReply, Update
+from nntui.live.protocol import EpochView, ForkReply, RunFigures, RunState, TraceReply, Update
 from nntui.session import USER_ERRORS, Session, Weights, build_session, read_model, stop_rule
-from nntui.settings import Settings, merge
+from nntui.settings import MAX_RUNS, Settings, merge
 from nntui.tui.colors import CLASS_COLOR_NAMES
+from nntui.tui.compare import run_label, run_name, run_place
 from nntui.tui.diagram_layout import BUNDLE_MIN
 from nntui.tui.diagram_paint import neuron_name
 from nntui.tui.dashboard import Dashboard, xy
+from nntui.tui.fork_dialog import ForkDialog
 from nntui.tui.edit_dialog import EditDialog, neuron_parameters, with_values
 from nntui.tui.heatmap import TEST_GLYPHS, TRAIN_GLYPHS
 from nntui.tui.help_screen import HelpScreen
@@ -144,6 +146,9 @@ class NNTuiApp(App):
         Binding("z", "switch_neuron", "Switch a neuron off/on", show=False),
         Binding(TOGGLE_KEY, "fold_lesson", "Fold or open the lesson's instructions (--lesson)", show=False),
         Binding("escape", "clear_selection", "Output", show=False),
+        Binding("f", "fork", "Fork the run: compare a setting", show=False),
+        Binding("k", "next_run", "Show the next run", show=False),
+        Binding("K", "close_run", "Close the run shown", key_display="K", show=False),
         # Points by hand, with the probe: 0–9 add a point of that class at its cross.
         *(Binding(str(k), f"add_point({k})", f"Add {'an' if colour[0] in 'aeiou' else 'a'} {colour} point at the probe",
                   show=False) for k, colour in enumerate(CLASS_COLOR_NAMES)),
@@ -163,6 +168,8 @@ class NNTuiApp(App):
         self.view = self._make_view(session)
         self.live: LiveTraining | None = None  # started on mount
         self.generation = 0  # the training generation the UI expects: older updates are stale
+        self.shown_run = 0  # the run shown, of those trained side by side: updates of another are stale
+        self.runs: tuple[RunFigures, ...] = ()  # the runs side by side, as the last update taken reports them
         self._saved_epoch: tuple[int, int] | None = None  # (generation, epoch) written to --save
         self.exit_notes: list[str] = []  # what the command says once the app has ended
         self.crash: str | None = None  # the traceback of an error that ended the app
@@ -196,6 +203,7 @@ class NNTuiApp(App):
             on_message=lambda message: self.post_message(LiveMessage(message)),
             metrics=self.settings.metrics,
             max_rate=self.settings.speed,
+            settings=self.session.settings,
         )
 
         self._handle_signals(True)
@@ -312,8 +320,10 @@ class NNTuiApp(App):
         self.screen.set_class(too_small, "-too-small")
 
     # ------------------------------------------------------------------ sessions
-    def _make_view(self, session: Session) -> NetworkView:
-        return NetworkView(session.net.sizes, session.settings.activation, session.output, session.dataset)
+    def _make_view(self, session: Session, settings: Settings | None = None) -> NetworkView:
+        """A view of the session's network (``settings``: a run's beside it, with its own activation)."""
+        activation = (settings or session.settings).activation
+        return NetworkView(session.net.sizes, activation, session.output, session.dataset)
 
     def _use_session(self, session: Session, note: str, keep_lr: bool = False) -> None:
         """Swap in a freshly built session (reset, new data, cycled option); ``keep_lr``: it trains
@@ -325,11 +335,13 @@ class NNTuiApp(App):
         self.latest = None  # nothing is drawn until the new trainer's first update
         self.failure = None
         self.generation += 1
+        self.shown_run, self.runs = 0, ()  # alone: the forks are closed
         self._run_note = "the history was cleared: " + note
         self._points_edited = False
         self._titles.clear()  # traces still on their way are of the old network
         self.dashboard.reset()
-        self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation, keep_lr=keep_lr)
+        self.live.replace(session.trainer, stop_rule(session.settings), generation=self.generation, keep_lr=keep_lr,
+                          settings=session.settings)
         self.notify(note, timeout=3)
 
     def _rebuild(self, settings: Settings, note: str, same_data: bool = False, weights: Weights | None = None,
@@ -351,8 +363,9 @@ class NNTuiApp(App):
     # ------------------------------------------------------------------ updates from the training process
     def on_training_update(self, message: TrainingUpdate) -> None:
         update = self.live.take()
-        if update is None or update.generation != self.generation:
-            return  # from a trainer that has since been replaced (or rewound)
+        if update is None or update.generation != self.generation or update.run != self.shown_run:
+            return  # from a trainer that has since been replaced (or rewound), or of the run shown before
+        self.runs = update.runs
         if update.state == RunState.DIVERGED and self.state != RunState.DIVERGED:
             self.notify(update.snapshot.diverged or "diverged", severity="error", timeout=8)
         self.state = update.state
@@ -370,6 +383,8 @@ class NNTuiApp(App):
                 self._show_trace(what.trace, title)
         elif isinstance(what, EpochView):
             self._show_view(what)
+        elif isinstance(what, ForkReply):
+            self._forked(what)
         elif isinstance(what, ChildExited):
             reason = what.failure.message if what.failure else _exit_reason(what.exitcode)
             self.failure = f"training stopped: {reason} (r starts it again)"  # the status line says it
@@ -455,10 +470,68 @@ class NNTuiApp(App):
     def settings(self) -> Settings:
         """The run's settings, with the learning rate the training process last reported: +/-
         and the settings form change it there, and a rewind restores an earlier one."""
-        settings, update = self.session.settings, self.latest
+        figures, update = self._run_figures(), self.latest
+        settings = self.session.settings if figures is None or figures.settings is None else figures.settings
         if update is None or update.snapshot.base_lr == settings.lr:
             return settings
         return settings.replace(lr=update.snapshot.base_lr)
+
+    # ------------------------------------------------------------------ runs side by side
+    def _run_figures(self) -> RunFigures | None:
+        """The run shown, as the last update taken reports it."""
+        return next((r for r in self.runs if r.run == self.shown_run), None)
+
+    def action_fork(self) -> None:
+        """Fork the run shown: a run beside it from the same initial weights, on the same data, with
+        one setting changed (chosen in a dialog), to compare the two on one chart."""
+        if self.latest is None:
+            return
+        if len(self.runs) >= MAX_RUNS:
+            self.notify(f"at most {MAX_RUNS} runs side by side: close one first (K)", severity="warning")
+            return
+        self.push_screen(ForkDialog(self.settings, run_name(run_place(self.shown_run, self.runs))), self._fork)
+
+    def _fork(self, changes: dict | None) -> None:
+        if changes:
+            self.live.fork(changes)
+
+    def _forked(self, reply: ForkReply) -> None:
+        """The training process's answer to a fork: the new run trains, or why it does not."""
+        if reply.run is None:
+            self.notify(reply.error or "the run could not be forked", severity="warning")
+            return
+        self.notify(f"{run_name(len(self.runs))} forked: {reply.label}, from the same initial weights "
+                    "(k shows it)", timeout=5)
+
+    def action_next_run(self) -> None:
+        """Show the next of the runs trained side by side: the diagram, the heatmap and the status line follow it."""
+        if len(self.runs) < 2:
+            self.notify("one run: f forks it, to compare a setting", timeout=3)
+            return
+        self._show_run(self.runs[(run_place(self.shown_run, self.runs) + 1) % len(self.runs)])
+
+    def action_close_run(self) -> None:
+        """Close the run shown, of the runs trained side by side; the first of the others is shown."""
+        runs, figures = self.runs, self._run_figures()
+        if len(runs) < 2 or figures is None:
+            self.notify("the only run: there is none to close", timeout=3)
+            return
+        self.live.close_run(figures.run)
+        name = f"{run_name(run_place(figures.run, runs))} {run_label(figures, runs)}".strip()
+        self.runs = tuple(r for r in runs if r.run != figures.run)
+        self._show_run(self.runs[0])
+        self.notify(f"closed {name}", timeout=3)
+
+    def _show_run(self, figures: RunFigures) -> None:
+        """Show this run: its updates from now on, drawn with its own network."""
+        self.live.select(figures.run)
+        self.shown_run, self.generation = figures.run, figures.generation
+        self.view = self._make_view(self.session, figures.settings)
+        if isinstance(self.screen, (InspectorScreen, EditDialog)):
+            self.pop_screen()  # it explained (or edited) the other run's network
+        self._titles.clear()  # traces still on their way are of the other run's network
+        self.latest = None  # nothing is drawn until its first update
+        self.dashboard.show_run()
 
     def _change_lr(self, direction: int) -> None:
         """One step up or down the ladder of rates, from the rate the trainer has when it gets there."""

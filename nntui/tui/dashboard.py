@@ -21,11 +21,12 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 
 from nntui.live.protocol import EpochView, RunState, Update
+from nntui.tui.compare import run_color, run_label, run_name, run_place
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
 from nntui.tui.heatmap import Heatmap
 from nntui.tui.images import ImageData
-from nntui.tui.loss_plot import LossPlot
+from nntui.tui.loss_plot import LossPlot, PlotRun
 from nntui.tui.network_diagram import NetworkDiagram
 from nntui.tui.pacer import FramePacer
 from nntui.tui.status_bar import StatusBar
@@ -132,6 +133,14 @@ class Dashboard(Vertical):
         self.view_epoch = None
         self.configure()
 
+    def show_run(self) -> None:
+        """Another of the runs side by side is shown (the app's view is its network): live, from its
+        next update on; the probe and the selected neuron stay (the runs' networks have one shape)."""
+        self.drawn = False
+        self.drawn_epoch = None
+        self.view_epoch = None
+        self.configure()
+
     def watch_show_test(self, old: bool, new: bool) -> None:
         if old != new:  # not when the binding first sets it
             self.configure()
@@ -231,7 +240,8 @@ class Dashboard(Vertical):
             epoch=epoch,
             stats=stats,
             optimizer=settings.optimizer,
-            batch_size=app.session.trainer.batch_size,
+            batch_size=min(settings.batch_size, app.session.trainer.batch_size if len(update.runs) < 2
+                           else len(app.session.trainer.x_train)),
             state=RunState.REWOUND if self.view_epoch is not None else self.state,
             epochs_per_second=update.epochs_per_second,
             pace=app.live.max_rate,
@@ -240,7 +250,17 @@ class Dashboard(Vertical):
             layers="-".join(map(str, app.view.net.sizes)),
             lr=stats.lr if self.view_epoch is not None else snap.lr,
             batches=None if self.view_epoch is not None or update.running else (update.batch_in_epoch, update.n_batches),
+            run=self._run_status(update),
         )
+
+    @staticmethod
+    def _run_status(update: Update) -> tuple[str, str, tuple[int, int, int]] | None:
+        """The status line's name of the run shown ("run 2/3", "optimizer=adam", its colour), if there are several."""
+        figures = next((r for r in update.runs if r.run == update.run), None)
+        if len(update.runs) < 2 or figures is None:
+            return None
+        place = run_place(figures.run, update.runs)
+        return f"{run_name(place)}/{len(update.runs)}", run_label(figures, update.runs), run_color(place)
 
     def _draw(self) -> None:
         """Redraw the heavy panels from the latest snapshot (or the recorded epoch shown)."""
@@ -269,7 +289,8 @@ class Dashboard(Vertical):
         self._show_probe()
         # While training, the plot follows the frames as long as its build is cheap, else it keeps
         # to a slower rate of its own (LossPlot.throttle); paused or stepped, it follows every frame.
-        self.plot.set_log(app.live.log, data.task == "classification", now=not update.running)
+        self.plot.set_runs(self._plot_runs(update), run_place(update.run, update.runs), data.task == "classification",
+                           now=not update.running)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
@@ -288,6 +309,14 @@ class Dashboard(Vertical):
             output = len(view.net.W) == 1 and data.n_classes == view.net.sizes[-1]
             self.weights.set_weights(view.net.W[0], self.images.shape, data.class_names if output else ())
         self.frame += 1
+
+    def _plot_runs(self, update: Update) -> list[PlotRun]:
+        """Every run's figures for the loss plot, each named and coloured by its place."""
+        runs, logs = update.runs, self.app.live.logs
+        if len(runs) < 2:
+            return [PlotRun("", run_color(0), self.app.live.log)]
+        return [PlotRun(f"{run_name(place)} {run_label(r, runs)}".strip(), run_color(place), logs[r.run])
+                for place, r in enumerate(runs) if r.run in logs]
 
     # ------------------------------------------------------------------ rewinding
     def show_epoch(self, view: EpochView) -> None:

@@ -168,7 +168,7 @@ class StatusBar(Static):
             name, label, rgb = run
             segments.append(_Segment(1, Text(name, style=f"bold {hex_color(rgb)}")))
             if label:
-                segments.append(_Segment(4, Text(label, style=hex_color(rgb))))
+                segments.append(_Segment(2, Text(label, style=hex_color(rgb))))
         segments += [
             _Segment(0, _field("epoch", f"{epoch:,}" + (f" · batch {batches[0]}/{batches[1]}" if batches and batches[0] else ""))),
             _Segment(1, _pair("loss", _fmt_loss(stats.train_loss),
