@@ -9,6 +9,7 @@ when they are redrawn, the probe, the selected neuron and the recorded epoch sho
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import threading
@@ -810,7 +811,8 @@ class NNTuiApp(App):
         screenshot = self.export_screenshot()
         data = self.session.dataset
         epoch = self.latest.snapshot.epoch if self.view_epoch is None else self.view_epoch
-        model = from_session(self.session, [w.copy() for w in self.view.net.W], [v.copy() for v in self.view.net.b],
+        shown = dataclasses.replace(self.session, settings=self.settings)  # a fork's own activation, optimizer, …
+        model = from_session(shown, [w.copy() for w in self.view.net.W], [v.copy() for v in self.view.net.b],
                              f"at epoch {epoch} of a run in nntui")
 
         def save_svg(path: str | None) -> None:

@@ -205,7 +205,8 @@ async def test_fork_sgd_against_adam_on_one_chart_select_and_close():
         heatmap = app.query_one(Heatmap)
         before, W_before = heatmap.values.copy(), [w.copy() for w in app.view.net.W]
         await pilot.press("k")
-        await wait_for(pilot, lambda: app.latest.run == 1 and app.view.epoch == app.latest.snapshot.epoch)
+        await wait_for(pilot, lambda: app.latest is not None and app.latest.run == 1
+                       and app.view.epoch == app.latest.snapshot.epoch)
         await wait_for(pilot, lambda: "run 2/2" in status_text(app))
         assert "optimizer=adam" in status_text(app)
         assert any(not np.allclose(a, b) for a, b in zip(app.view.net.W, W_before))
@@ -213,7 +214,8 @@ async def test_fork_sgd_against_adam_on_one_chart_select_and_close():
         # K: closed, one run left (the first), drawn as before.
         await pilot.press("K")
         await wait_for(pilot, lambda: len(runs(app)) == 1)
-        await wait_for(pilot, lambda: app.latest.run == 0 and "run 1" not in status_text(app))
+        await wait_for(pilot, lambda: app.latest is not None and app.latest.run == 0
+                       and "run 1" not in status_text(app))
         assert "run 1" not in app.query_one(LossPlot).render().plain
 
 
@@ -228,11 +230,17 @@ async def test_a_fork_with_another_activation_is_drawn_with_it():
         await pilot.press("enter")  # relu: the first activation after tanh
         await wait_for(pilot, lambda: len(runs(app)) == 2)
         await pilot.press("k")
-        await wait_for(pilot, lambda: app.latest.run == 1 and app.view.epoch == app.latest.snapshot.epoch)
+        await wait_for(pilot, lambda: app.latest is not None and app.latest.run == 1
+                       and app.view.epoch == app.latest.snapshot.epoch)
         assert app.view.net.hidden.name == "relu"
+        assert app.settings.activation == "relu"  # what ctrl+s saves and x exports with its weights
         await pilot.press("k")  # back to the first run: tanh again
-        await wait_for(pilot, lambda: app.latest.run == 0 and app.view.epoch == app.latest.snapshot.epoch)
+        await wait_for(pilot, lambda: app.latest is not None and app.latest.run == 0
+                       and app.view.epoch == app.latest.snapshot.epoch)
         assert app.view.net.hidden.name == "tanh"
+        await pilot.press("k", "r")  # a reset starts afresh with the run shown alone
+        await wait_for(pilot, lambda: app.latest is not None and len(runs(app)) == 1)
+        assert app.settings.activation == "relu" and app.view.net.hidden.name == "relu"
 
 
 async def test_the_fork_dialog_refuses_a_bad_value_and_four_runs_are_the_most():
