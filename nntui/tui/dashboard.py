@@ -240,8 +240,7 @@ class Dashboard(Vertical):
             epoch=epoch,
             stats=stats,
             optimizer=settings.optimizer,
-            batch_size=min(settings.batch_size, app.session.trainer.batch_size if len(update.runs) < 2
-                           else len(app.session.trainer.x_train)),
+            batch_size=min(settings.batch_size, len(app.session.trainer.x_train)),  # the run shown's: a fork's own
             state=RunState.REWOUND if self.view_epoch is not None else self.state,
             epochs_per_second=update.epochs_per_second,
             pace=app.live.max_rate,
@@ -289,8 +288,7 @@ class Dashboard(Vertical):
         self._show_probe()
         # While training, the plot follows the frames as long as its build is cheap, else it keeps
         # to a slower rate of its own (LossPlot.throttle); paused or stepped, it follows every frame.
-        self.plot.set_runs(self._plot_runs(update), run_place(update.run, update.runs), data.task == "classification",
-                           now=not update.running)
+        self.plot.set_runs(*self._plot_runs(update), data.task == "classification", now=not update.running)
         if data.is_2d:
             self.heatmap.refresh_field()
         if data.task == "classification" and (data.n_classes > 2 or not data.is_2d):
@@ -310,13 +308,15 @@ class Dashboard(Vertical):
             self.weights.set_weights(view.net.W[0], self.images.shape, data.class_names if output else ())
         self.frame += 1
 
-    def _plot_runs(self, update: Update) -> list[PlotRun]:
-        """Every run's figures for the loss plot, each named and coloured by its place."""
+    def _plot_runs(self, update: Update) -> tuple[list[PlotRun], int]:
+        """Every run's figures for the loss plot, each named and coloured by its place, and the
+        place of the run shown among them."""
         runs, logs = update.runs, self.app.live.logs
-        if len(runs) < 2:
-            return [PlotRun("", run_color(0), self.app.live.log)]
-        return [PlotRun(f"{run_name(place)} {run_label(r, runs)}".strip(), run_color(place), logs[r.run])
-                for place, r in enumerate(runs) if r.run in logs]
+        runs = [r for r in runs if r.run in logs]  # not one closed since this update
+        if len(runs) < 2 or update.run not in logs:
+            return [PlotRun(run_name(0), "", run_color(0), self.app.live.log)], 0
+        return ([PlotRun(run_name(place), run_label(r, runs), run_color(place), logs[r.run]) for place, r in enumerate(runs)],
+                run_place(update.run, runs))
 
     # ------------------------------------------------------------------ rewinding
     def show_epoch(self, view: EpochView) -> None:

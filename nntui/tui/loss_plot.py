@@ -57,7 +57,8 @@ Spec = tuple[str, tuple[int, int, int], str]  # a curve's plotext marker, colour
 class PlotRun(NamedTuple):
     """One of the runs trained side by side, as the chart draws it."""
 
-    name: str  # its legend entry: "run 2 optimizer=adam"
+    name: str  # "run 2": the legend's entry, when short of room
+    label: str  # what sets it apart, after its name when there is room: "optimizer=adam"
     color: tuple[int, int, int]
     log: MetricsLog
 
@@ -208,7 +209,7 @@ class LossPlot(PlotextPlot):
 
     def _ingest(self, log: MetricsLog | None) -> bool:
         """Copy the log's columns, if it changed since the last copy; returns whether it did."""
-        beside = tuple((run.name, run.color, id(run.log), run.log.version) for run in self._runs), self._selected
+        beside = tuple((run.name, run.label, run.color, id(run.log), run.log.version) for run in self._runs), self._selected
         if log is None or self._seen == (id(log), log.version, beside):
             return False
         self._seen = (id(log), log.version, beside)
@@ -393,10 +394,8 @@ class LossPlot(PlotextPlot):
         """The legend line: the curves' names, or side by side, the runs' names and the selected run's other curves."""
         if not self._runs:
             return _legend(width, names, self._note())
-        selected = self._runs[self._selected].name
-        runs = [run.name if run.name != selected else "train loss" for run in self._runs]
-        return _runs_legend(width, runs + [name for name in names if name != "train loss"], self._note(), series,
-                            selected)
+        return _runs_legend(width, self._runs, self._selected, [name for name in names if name != "train loss"],
+                            self._note(), series)
 
     def _loss_axis(self, losses: dict[str, Array], intervals: int,
                    others: Sequence[Array] = ()) -> tuple[float, float, list[float], list[str]]:
@@ -494,28 +493,28 @@ def _legend(width: int, names: list[str], note: Text) -> Text:
     return _fit_legend([Text("  ").join(full), Text("  ").join(grouped + rate), Text("  ").join(grouped)], width, note)
 
 
-def _runs_legend(width: int, names: list[str], note: Text, series: dict[str, Spec], selected: str) -> Text:
-    """The legend of runs side by side: each run's glyph and name (the selected run's in bold),
-    then the selected run's other curves; if that does not fit, their names shortened, then only
-    the runs, then the runs' numbers."""
+def _runs_legend(width: int, runs: Sequence[PlotRun], selected: int, names: list[str], note: Text,
+                 series: dict[str, Spec]) -> Text:
+    """The legend of runs side by side: each run's glyph, name and label (the selected run's in
+    bold), then the selected run's other curves (``names``); if that does not fit, their names
+    shortened, then the runs alone, then without their labels."""
+    short_names = {"test loss": "test", "lr change": "lr"}
 
-    def entry(name: str, short_runs: bool, short: bool) -> Text:
-        _, rgb, glyph = series[name]
-        label = selected if name == "train loss" else name
-        if name in runs:
-            label = " ".join(label.split()[:2]) if short_runs else label  # "run 2"
-        elif short:
-            label = {"test loss": "test", "train acc": "acc", "test acc": "acc", "lr change": "lr"}.get(name, label)
-        return Text.assemble((glyph, _style(rgb)), (" " + label, "bold" if name == "train loss" else ""))
+    def run_entry(place: int, run: PlotRun, labelled: bool) -> Text:
+        _, rgb, glyph = series["train loss" if place == selected else run.name]
+        text = f"{run.name} {run.label}" if labelled and run.label else run.name
+        return Text.assemble((glyph, _style(rgb)), (" " + text, "bold" if place == selected else ""))
 
-    runs = [name for name in names if name == "train loss" or name.startswith("run")]
+    def line(labelled: bool, short: bool, rate: bool = True, others: bool = True) -> Text:
+        entries = [run_entry(place, run, labelled) for place, run in enumerate(runs)]
+        for name in names if others else ():
+            if rate or not name.startswith("lr"):
+                _, rgb, glyph = series[name]
+                entries.append(Text.assemble((glyph, _style(rgb)), " " + (short_names.get(name, name) if short else name)))
+        return Text("  ").join(entries)
 
-    def line(short_runs: bool, short: bool, rate: bool = True, others: bool = True) -> Text:
-        return Text("  ").join(entry(name, short_runs, short) for name in names
-                               if (others or name in runs) and (rate or not name.startswith("lr")))
-
-    lines = [line(False, False), line(False, True), line(False, True, rate=False), line(False, True, others=False),
-             line(True, True), line(True, True, rate=False)]
+    lines = [line(True, False), line(True, True), line(True, True, rate=False), line(True, True, others=False),
+             line(False, True), line(False, True, rate=False)]
     return _fit_legend(lines, width, note)
 
 

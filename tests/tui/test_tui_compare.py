@@ -98,13 +98,13 @@ async def _runs_chart(runs: list[PlotRun], selected: int, size=(100, 24)) -> str
 
 
 def two_runs(second_start: float = 1.0) -> list[PlotRun]:
-    return [PlotRun("run 1 optimizer=sgd", run_color(0), falling(200, 0.01)),
-            PlotRun("run 2 optimizer=adam", run_color(1), falling(120, 0.05, second_start))]
+    return [PlotRun("run 1", "optimizer=sgd", run_color(0), falling(200, 0.01)),
+            PlotRun("run 2", "optimizer=adam", run_color(1), falling(120, 0.05, second_start))]
 
 
 async def test_one_run_looks_as_it_always_did():
     log = falling(50, 0.05)
-    alone = await _runs_chart([PlotRun("run 1", run_color(0), log)], 0)
+    alone = await _runs_chart([PlotRun("run 1", "", run_color(0), log)], 0)
     app = PlotApp()
     async with app.run_test(size=(100, 24)) as pilot:
         plot = app.query_one(LossPlot)
