@@ -21,7 +21,7 @@ NAMES = {**LABELS, "lr": "learning rate", "momentum": "momentum (0 to <1)", "sch
          "schedule_gamma": "schedule gamma", "schedule_step": "schedule step", "schedule_period": "schedule period",
          "shuffle": "reshuffle each epoch"}
 VALUES: dict[str, tuple[str, ...]] = {**CHOICES, "schedule": SCHEDULES, "shuffle": ("true", "false")}
-HINT = "enter: fork · tab: the setting · escape: cancel"
+HINT = "enter: fork · shift+tab: another setting · escape: cancel"
 
 
 class ForkDialog(Dialog[dict | None]):
@@ -35,7 +35,7 @@ class ForkDialog(Dialog[dict | None]):
         align: center middle;
     }
     ForkDialog > Vertical {
-        width: 62;
+        width: 72;
         max-width: 100%;
         height: auto;
         max-height: 100%;
@@ -126,8 +126,10 @@ class ForkDialog(Dialog[dict | None]):
 
     @on(Select.Changed, "#option")
     def _option_changed(self, event: Select.Changed) -> None:
+        """Another setting chosen: on to its value."""
         event.stop()
         self._offer(self.option)
+        self.query_one("#choices" if self.option in VALUES else "#value").focus()
 
     @on(OptionList.OptionSelected, "#choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
