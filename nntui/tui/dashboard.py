@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 
 from nntui.live.protocol import EpochView, RunState, Update
+from nntui.tui.messages import NeuronSelected
 from nntui.tui.compare import run_color, run_label, run_name, run_place
 from nntui.tui.confusion import ConfusionMatrix, confusion_matrix
 from nntui.tui.digits_view import DigitsView
@@ -146,13 +147,11 @@ class Dashboard(Vertical):
             self.configure()
 
     # ------------------------------------------------------------------ the selected neuron
-    def on_network_diagram_neuron_selected(self, message: NetworkDiagram.NeuronSelected) -> None:
-        self.select(None if message.layer is None else (message.layer, message.index))
-
-    def on_weight_images_neuron_selected(self, message: WeightImages.NeuronSelected) -> None:
+    def on_neuron_selected(self, message: NeuronSelected) -> None:
         selected = None if message.layer is None else (message.layer, message.index)
-        if selected == self.weights.selected:  # else a later key has moved on: this one would undo it
-            self.select(selected)
+        if message.panel is self.weights and selected != self.weights.selected:
+            return  # a later key has moved on: this one would undo it
+        self.select(selected)
 
     def clear_selection(self) -> None:
         """Back to the network's output on the heatmap."""

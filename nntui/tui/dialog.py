@@ -13,6 +13,26 @@ Result = TypeVar("Result")
 class Dialog(ModalScreen[Result]):
     """A modal screen with a ``#message`` line; cancelling dismisses with None."""
 
+    # The frame every dialog shares (a subclass sets its width and where it sits).
+    DEFAULT_CSS = """
+    Dialog > Vertical, Dialog > #dialog {
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        border-title-style: bold;
+        padding: 0 1;
+        background: $surface;
+    }
+    Dialog #message {
+        height: auto;
+        color: $text-muted;
+    }
+    Dialog #message.-problem {
+        color: $warning;
+    }
+    """
+
     def action_cancel(self) -> None:
         """Close without a result."""
         self.dismiss(None)

@@ -91,12 +91,6 @@ class EditDialog(Dialog[None]):
     }
     EditDialog > Vertical {
         width: 64;  /* narrowed to the contents on mount */
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        padding: 0 1;
-        background: $surface;
     }
     EditDialog #title {
         text-style: bold;
@@ -107,13 +101,6 @@ class EditDialog(Dialog[None]):
     }
     EditDialog #value {
         background: $boost;
-    }
-    EditDialog #message {
-        height: auto;
-        color: $text-muted;
-    }
-    EditDialog #message.-problem {
-        color: $warning;
     }
     """
 

@@ -36,13 +36,6 @@ class ForkDialog(Dialog[dict | None]):
     }
     ForkDialog > Vertical {
         width: 72;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        border-title-style: bold;
-        padding: 0 1;
-        background: $surface;
     }
     ForkDialog .row {
         height: auto;
@@ -56,13 +49,6 @@ class ForkDialog(Dialog[dict | None]):
     ForkDialog OptionList {
         height: auto;
         max-height: 8;
-    }
-    ForkDialog #message {
-        height: auto;
-        color: $text-muted;
-    }
-    ForkDialog #message.-problem {
-        color: $warning;
     }
     ForkDialog #buttons {
         height: auto;

@@ -19,12 +19,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from time import monotonic, perf_counter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-from plotext._utility import colors_to_ansi as plotext_ansi
-from rich.ansi import AnsiDecoder
-from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
@@ -34,6 +31,7 @@ from textual_plotext import PlotextPlot
 from nntui.engine.trainer import EpochStats
 from nntui.live.metrics import COL, MetricsLog
 from nntui.tui.colors import CLASS_COLORS, NEGATIVE, NEUTRAL, POSITIVE, no_color
+from nntui.tui.plot_text import epoch_ticks, figure_lines, log_ticks, name_x_axis, nice_step, color_style
 
 Array = np.ndarray
 
@@ -245,12 +243,10 @@ class LossPlot(PlotextPlot):
             plt._set_size(width, plot_height)  # see PlotextPlot.render: needed for resizing to work
             plt.theme(theme)
             legend = self._draw(width, plot_height)
-            body = _figure_lines(plt)
+            body = figure_lines(plt)
             if len(body) > 1:  # the frame's top line names the vertical marks, where they cross it
                 body[0] = _label_marks(body[0], self._marks)
-            ticks = body[-1]  # the epoch ticks: the axis is named at their right end, where it reads on
-            if ticks.cell_len == width and not ticks.plain[-len(EPOCH) - 1 :].strip():
-                body[-1] = ticks[: width - len(EPOCH)].append(EPOCH, style="dim")
+            body = name_x_axis(body, EPOCH, width)
             result: RenderResult = Text("\n").join([legend, *body])
         except Exception as error:  # noqa: BLE001 - a plotting glitch must never take the app down
             self.log.warning(f"LossPlot: plot build failed at {width}x{height}: {error!r}")
@@ -286,7 +282,7 @@ class LossPlot(PlotextPlot):
             plt.xlim(0, MIN_EPOCHS)
             plt.ylim(0, 1)
             plt.yticks([0, 1], ["0", "1"])
-            plt.xticks(*_epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4))  # as below: "0", "1" left
+            plt.xticks(*epoch_ticks(0, MIN_EPOCHS, width - 3, width - len(EPOCH) - 4))  # as below: "0", "1" left
             plt.scatter([0], [0], marker=" ")
             return self._legend(width, ["train loss", "test loss"], series)
         epochs = self._epoch[:n]
@@ -336,7 +332,7 @@ class LossPlot(PlotextPlot):
             x_hi = max(x_hi, (at * cols - label_cols * x_lo) / (cols - label_cols))
         plt.xlim(x_lo, x_hi)
         # The ticks' labels end short of the line's end, which names the axis.
-        plt.xticks(*_epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - left_width))
+        plt.xticks(*epoch_ticks(x_lo, x_hi, cols, width - len(EPOCH) - 2 - left_width))
 
         max_points = max(2, cols)  # about one point per character column of the plot area
         margin = 3 * (y_hi - y_lo)  # beyond this a point is clipped (still off the axes) before plotext sees it
@@ -349,7 +345,7 @@ class LossPlot(PlotextPlot):
             """A vertical line at this epoch, named on the frame's top line where it crosses it."""
             plt.vline(epoch, color=color)
             column = left_width + math.floor(0.5 + (cols - 1) * (epoch - x_lo) / (x_hi - x_lo))
-            self._marks.append(Mark(column, label, _style(color), left_too))
+            self._marks.append(Mark(column, label, color_style(color), left_too))
 
         def loss_curve(name: str, epochs: Array, values: Array) -> None:
             if self.log_scale:
@@ -422,10 +418,10 @@ class LossPlot(PlotextPlot):
             logs = np.log10(np.maximum(healthy, LOG_FLOOR)) if healthy.size else np.zeros(1)
             lo, hi = float(logs.min()), float(logs.max())
             pad = 0.04 * (hi - lo) or 0.5
-            return (lo - pad, hi + pad, *_log_ticks(lo - pad, hi + pad, intervals))
+            return (lo - pad, hi + pad, *log_ticks(lo - pad, hi + pad, intervals))
         if not top > 0:
             top = 1.0
-        step = _nice_step(top / (intervals + 0.5))
+        step = nice_step(top / (intervals + 0.5))
         hi = top * 1.04  # a little headroom; up to the next tick if that is close
         if step * math.ceil(top / step - 1e-9) <= top * 1.15:
             hi = max(hi, step * math.ceil(top / step - 1e-9))
@@ -439,7 +435,7 @@ class LossPlot(PlotextPlot):
         """What the legend line says on its right: rewound to an epoch, the log scale."""
         note = Text()
         if self.marker_epoch is not None:
-            note.append(f"to epoch {self.marker_epoch:,}", style=_style(MARKER_COLOR))
+            note.append(f"to epoch {self.marker_epoch:,}", style=color_style(MARKER_COLOR))
         if self.log_scale:
             note.append("  " if note else "").append("log scale", style="dim")
         return note
@@ -470,18 +466,13 @@ def _run_series(plain: bool, runs: Sequence[PlotRun], selected: int) -> dict[str
     return series
 
 
-def _style(rgb: tuple[int, int, int]) -> str:
-    """A Rich style of this colour (none without colour)."""
-    return "" if no_color() else f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
-
-
 def _legend(width: int, names: list[str], note: Text) -> Text:
     """One line naming the curves, each after its glyph in its colour: in full if that fits, else
     grouped ("loss ━train ━test"), else without the learning rate; the note right-aligned if it fits."""
     series = _series(no_color())
 
     def entry(glyph_of: str, label: str) -> Text:
-        return Text.assemble((series[glyph_of][2], _style(series[glyph_of][1])), label)
+        return Text.assemble((series[glyph_of][2], color_style(series[glyph_of][1])), label)
 
     full = [entry(name, " " + name) for name in names]
     grouped: list[Text] = []
@@ -503,14 +494,14 @@ def _runs_legend(width: int, runs: Sequence[PlotRun], selected: int, names: list
     def run_entry(place: int, run: PlotRun, labelled: bool) -> Text:
         _, rgb, glyph = series["train loss" if place == selected else run.name]
         text = f"{run.name} {run.label}" if labelled and run.label else run.name
-        return Text.assemble((glyph, _style(rgb)), (" " + text, "bold" if place == selected else ""))
+        return Text.assemble((glyph, color_style(rgb)), (" " + text, "bold" if place == selected else ""))
 
     def line(labelled: bool, short: bool, rate: bool = True, others: bool = True) -> Text:
         entries = [run_entry(place, run, labelled) for place, run in enumerate(runs)]
         for name in names if others else ():
             if rate or not name.startswith("lr"):
                 _, rgb, glyph = series[name]
-                entries.append(Text.assemble((glyph, _style(rgb)), " " + (short_names.get(name, name) if short else name)))
+                entries.append(Text.assemble((glyph, color_style(rgb)), " " + (short_names.get(name, name) if short else name)))
         return Text("  ").join(entries)
 
     lines = [line(True, False), line(True, True), line(True, True, rate=False), line(True, True, others=False),
@@ -538,39 +529,6 @@ def lr_changes(lr: Array) -> list[int]:
     return (np.flatnonzero(changed) + 1).tolist()
 
 
-def _figure_lines(plt: Any) -> list[Text]:
-    """plotext's figure as lines of Rich Text, read from its matrix of characters and colours.
-
-    ``plt.build()`` writes the matrix out as ANSI codes, which Text.from_ansi then parses back:
-    reading the matrix directly costs about half as much (plotext < 6, as pinned).
-    """
-    plt._set_sizes()
-    plt._build_matrix()
-    matrix = plt.monitor.matrix
-    lines = []
-    for row in reversed(range(matrix.rows)):
-        chars, fg, bg, style = matrix.marker[row], matrix.fullground[row], matrix.background[row], matrix.style[row]
-        line, start = Text(), 0
-        for col in range(1, matrix.cols + 1):
-            if col == matrix.cols or fg[col] != fg[start] or bg[col] != bg[start] or style[col] != style[start]:
-                line.append("".join(chars[start:col]), _rich_style(fg[start], style[start], bg[start]))
-                start = col
-        lines.append(line)
-    return lines
-
-
-_STYLES: dict[str, Style] = {}
-
-
-def _rich_style(fg: Any, style: Any, bg: Any) -> Style:
-    """The Rich style of a plotext cell's colours: as plotext writes them in ANSI, read by Rich."""
-    key = repr((fg, style, bg))
-    if key not in _STYLES:
-        spans = AnsiDecoder().decode_line(plotext_ansi(fg, style, bg) + " ").spans
-        _STYLES[key] = spans[0].style if spans else Style.null()  # type: ignore[assignment]
-    return _STYLES[key]
-
-
 def _label_marks(line: Text, marks: list[Mark]) -> Text:
     """The frame's top line with each mark's label just right of where its line meets the frame
     (or, for some, just left), where that part of the frame is bare; other labels are left out."""
@@ -583,51 +541,3 @@ def _label_marks(line: Text, marks: list[Mark]) -> Text:
     return line
 
 
-def _nice_step(raw: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``raw``."""
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
-
-
-def _epoch_ticks(lo: float, hi: float, cols: int, end: int) -> tuple[list[float], list[str]]:
-    """Whole-number epochs from lo to hi on an axis of ``cols`` columns and their labels, spaced so
-    that the labels don't touch, each (centred on its tick) ending before column ``end``."""
-    room = len(f"{int(hi):,}") + 3
-    step = _nice_step(max(1.0, (hi - lo) / max(1, cols // room)))
-    if step % 1:  # 2.5 epochs: not a whole number
-        step *= 2
-    ticks = [k * step for k in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
-
-    def last_column(t: float, label: str) -> float:
-        return (t - lo) / (hi - lo) * (cols - 1) - len(label) // 2 + len(label)
-
-    kept = [(t, label) for t, label in zip(ticks, _epoch_labels(ticks)) if last_column(t, label) < end]
-    return [t for t, _ in kept], [label for _, label in kept]
-
-
-def _epoch_labels(ticks: list[float]) -> list[str]:
-    """Epochs as tick labels: 1,500; or 20k, 40k when they are all whole thousands, up to 10,000 or more."""
-    epochs = [int(round(t)) for t in ticks]
-    if epochs and max(epochs) >= 10_000 and all(e % 1000 == 0 for e in epochs):
-        return [f"{e // 1000:,}k" if e else "0" for e in epochs]
-    return [f"{e:,}" for e in epochs]
-
-
-def _log_ticks(lo: float, hi: float, intervals: int) -> tuple[list[float], list[str]]:
-    """Ticks of a log10 axis from lo to hi, labelled with the losses themselves: every n-th decade,
-    or 1, 2 and 5 times each, or every digit; the finest of these with at most intervals + 1 ticks."""
-    first, last = math.floor(lo), math.ceil(hi)
-    step = max(1, math.ceil((last - first) / max(1, intervals)))
-    choices = []
-    for mantissas in ((1,), (1, 2, 5), tuple(range(1, 10))):
-        decades = [k for k in range(first, last + 1) if k % step == 0 or len(mantissas) > 1]
-        ticks = [(math.log10(m) + k, m, k) for k in decades for m in mantissas if lo <= math.log10(m) + k <= hi]
-        choices.append(ticks)
-    fitting = [ticks for ticks in choices if 2 <= len(ticks) <= intervals + 1]
-    ticks = fitting[-1] if fitting else next((t for t in choices if len(t) >= 2), choices[-1])
-    return [t for t, _, _ in ticks], [_power_label(m, k) for _, m, k in ticks]
-
-
-def _power_label(m: int, k: int) -> str:
-    """m × 10**k as a loss: 0.02, 1, 500, or 2e-5 and 1e6 beyond."""
-    return f"{m * 10.0**k:g}" if -4 <= k <= 4 else f"{m}e{k}"

@@ -1,8 +1,9 @@
-"""Messages from the training process to the UI."""
+"""Messages from the training process to the UI, and between the panels and the app."""
 
 from __future__ import annotations
 
 from textual.message import Message
+from textual.widget import Widget
 
 
 class TrainingUpdate(Message):
@@ -20,3 +21,19 @@ class LiveMessage(Message):
     def __init__(self, message: object) -> None:
         super().__init__()
         self.message = message
+
+
+class NeuronSelected(Message):
+    """A panel's selected neuron changed (the diagram's, or the weight pictures'): its layer and
+    index, both None when the selection was cleared."""
+
+    def __init__(self, panel: Widget, layer: int | None, index: int | None) -> None:
+        super().__init__()
+        self.panel = panel
+        self.layer = layer
+        self.index = index
+
+    @property
+    def control(self) -> Widget:
+        """The panel that posted the message (for `@on(NeuronSelected, "#id")`)."""
+        return self.panel

@@ -8,7 +8,7 @@ import numpy as np
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
-from textual.message import Message
+from nntui.tui.messages import NeuronSelected
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -60,20 +60,6 @@ class NetworkDiagram(Widget, can_focus=True):
         Binding("down", "move_neuron(1)", "Next neuron", show=False),
         Binding("escape", "clear_selection", "Clear selection", show=False),
     ]
-
-    class NeuronSelected(Message):
-        """The selected neuron changed; `layer`/`index` are None when the selection was cleared."""
-
-        def __init__(self, layer: int | None, index: int | None) -> None:
-            super().__init__()
-            self.layer = layer
-            self.index = index
-            self.diagram: NetworkDiagram | None = None  # set by the posting widget
-
-        @property
-        def control(self) -> NetworkDiagram | None:
-            """The diagram that posted the message (for `@on(..., "#id")`)."""
-            return self.diagram
 
     selected: reactive[tuple[int, int] | None] = reactive(None, init=False, bindings=True)
     highlight_layer: reactive[int | None] = reactive(None)
@@ -275,9 +261,7 @@ class NetworkDiagram(Widget, can_focus=True):
     def watch_selected(self, value: tuple[int, int] | None) -> None:
         """Tell the app about the new selection."""
         self._update_subtitle()
-        message = self.NeuronSelected(*(value if value is not None else (None, None)))
-        message.diagram = self
-        self.post_message(message)
+        self.post_message(NeuronSelected(self, *(value if value is not None else (None, None))))
 
     def _layers(self) -> int:
         """How many layers the keys can reach: those drawn (all before the first layout)."""

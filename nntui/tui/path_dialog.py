@@ -52,22 +52,9 @@ class PathDialog(Dialog[str | None]):
     }
     PathDialog > Vertical {
         width: 72;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        padding: 0 1;
-        background: $surface;
     }
     PathDialog #title {
         text-style: bold;
-    }
-    PathDialog #message {
-        height: auto;
-        color: $text-muted;
-    }
-    PathDialog #message.-problem {
-        color: $warning;
     }
     PathDialog Horizontal {
         height: auto;

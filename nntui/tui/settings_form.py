@@ -119,13 +119,6 @@ class SettingsForm(Dialog[dict | None]):
     }
     SettingsForm > #dialog {
         width: 80;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        border-title-style: bold;
-        padding: 0 1;
-        background: $surface;
     }
     SettingsForm #fields {
         height: auto;
@@ -164,12 +157,7 @@ class SettingsForm(Dialog[dict | None]):
         margin-right: 2;
     }
     SettingsForm #message {
-        height: auto;
         max-height: 2;
-        color: $text-muted;
-    }
-    SettingsForm #message.-problem {
-        color: $warning;
     }
     SettingsForm #buttons {
         height: auto;

@@ -21,13 +21,9 @@ from nntui.tui.loss_plot import (
     LOG_FLOOR,
     MIN_HEIGHT,
     MIN_WIDTH,
-    _epoch_ticks,
-    _figure_lines,
-    _log_ticks,
-    _nice_step,
-    _style,
     downsample,
 )
+from nntui.tui.plot_text import epoch_ticks, figure_lines, log_ticks, name_x_axis, nice_step, color_style
 
 COLORS = [POSITIVE, NEGATIVE, *CLASS_COLORS[2:]]  # the first file blue, the second orange, as train/test
 PLAIN_MARKERS = [("hd", "▚"), ("dot", "•"), ("+", "+"), ("x", "x"), ("o", "o")]  # without colour
@@ -78,10 +74,8 @@ class WatchPlot(PlotextPlot):
             plt._set_size(width, height - 1)  # as LossPlot.render: needed for resizing to work
             plt.theme(theme)
             legend = self._draw(width, height - 1)
-            body = _figure_lines(plt)
-            ticks, name = body[-1], self.x_name  # the x axis is named at the end of its ticks, as the loss plot's
-            if ticks.cell_len == width and not ticks.plain[-len(name) - 1 :].strip():
-                body[-1] = ticks[: width - len(name)].append(name, style="dim")
+            body = figure_lines(plt)
+            body = name_x_axis(body, self.x_name, width)
             result: RenderResult = Text("\n").join([legend, *body])
         except Exception as error:  # noqa: BLE001 - a plotting glitch must never take the app down
             self.log.warning(f"WatchPlot: plot build failed at {width}x{height}: {error!r}")
@@ -120,7 +114,7 @@ class WatchPlot(PlotextPlot):
         if self.log_scale and drawn:
             pad = 0.04 * (y_hi - y_lo) or 0.5
             y_lo, y_hi = y_lo - pad, y_hi + pad
-            ticks, labels = _log_ticks(y_lo, y_hi, intervals)
+            ticks, labels = log_ticks(y_lo, y_hi, intervals)
         else:
             y_lo, y_hi, ticks, labels = linear_axis(y_lo, y_hi, intervals)
         width_labels = max(map(len, labels))
@@ -130,7 +124,7 @@ class WatchPlot(PlotextPlot):
         left = width_labels + 1
         cols = max(1, width - 1 - left)
         plt.xlim(x_lo, x_hi)
-        plt.xticks(*_epoch_ticks(x_lo, x_hi, cols, width - len(self.x_name) - 2 - left))
+        plt.xticks(*epoch_ticks(x_lo, x_hi, cols, width - len(self.x_name) - 2 - left))
         entries = []
         for i, (label, x, y) in enumerate(curves):
             color = COLORS[i % len(COLORS)]
@@ -138,7 +132,7 @@ class WatchPlot(PlotextPlot):
             if len(x):
                 xd, yd = downsample(x, y, max(2, cols))
                 plt.plot(xd.tolist(), yd.tolist(), color=color, marker=marker)
-            entries.append(Text.assemble((glyph, _style(color)), " " + label))
+            entries.append(Text.assemble((glyph, color_style(color)), " " + label))
         if not drawn:  # empty axes: an invisible point makes plotext draw them
             plt.scatter([x_lo], [y_lo], marker=" ")
         return _legend_line(width, entries, self.note + ("  log scale" if self.log_scale else ""))
@@ -153,7 +147,7 @@ def linear_axis(lo: float, hi: float, intervals: int) -> tuple[float, float, lis
     if not span > 0:
         span = abs(hi) or 1.0
         lo, hi = lo - span / 2, hi + span / 2
-    step = _nice_step(span / (intervals + 0.5))
+    step = nice_step(span / (intervals + 0.5))
     first = math.floor(lo / step + 1e-9) * step
     last = math.ceil(hi / step - 1e-9) * step
     ticks = [first + k * step for k in range(int(round((last - first) / step)) + 1)]

@@ -16,7 +16,7 @@ import numpy as np
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.message import Message
+from nntui.tui.messages import NeuronSelected
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -60,14 +60,6 @@ class WeightImages(Widget, can_focus=True):
         Binding("down", "move_row(1)", "Neuron below", show=False),
         Binding("escape", "clear_selection", "Clear selection", show=False),
     ]
-
-    class NeuronSelected(Message):
-        """A neuron was selected here (layer 1, its index), or the selection cleared (None, None)."""
-
-        def __init__(self, layer: int | None, index: int | None) -> None:
-            super().__init__()
-            self.layer = layer
-            self.index = index
 
     selected: reactive[tuple[int, int] | None] = reactive(None, init=False)  # (layer, index), as the app's
 
@@ -113,7 +105,7 @@ class WeightImages(Widget, can_focus=True):
         self._set_title()
 
     def watch_selected(self, selected: tuple[int, int] | None) -> None:
-        self.post_message(self.NeuronSelected(*(selected if selected is not None else (None, None))))
+        self.post_message(NeuronSelected(self, *(selected if selected is not None else (None, None))))
         self._set_title()
         self.refresh()
 

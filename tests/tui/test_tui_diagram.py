@@ -11,6 +11,7 @@ from nntui.tui.colors import NEGATIVE, POSITIVE
 from nntui.tui.diagram_layout import DiagramLayout
 from nntui.tui.diagram_paint import TILE_RAMP, Picture, number, selection_facts
 from nntui.tui.link_routing import Channel
+from nntui.tui.messages import NeuronSelected
 from nntui.tui.network_diagram import NetworkDiagram, diagram_grid
 from nntui.tui.network_view import NetworkView
 
@@ -91,7 +92,7 @@ class DiagramApp(App):
         planes = fake_planes(self.sizes) if self.planes else None
         self.query_one(NetworkDiagram).set_network(self.sizes, W, b, NAMES[: self.sizes[0]], planes=planes)
 
-    def on_network_diagram_neuron_selected(self, message: NetworkDiagram.NeuronSelected) -> None:
+    def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.messages.append((message.layer, message.index))
 
 
