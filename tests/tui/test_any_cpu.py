@@ -21,7 +21,8 @@ def test_snapshots_pass_with_the_other_blas_kernels():
     if env.pop("OPENBLAS_CORETYPE", None) is None:
         env["OPENBLAS_CORETYPE"] = "Haswell"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tui/test_snapshots.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tui/test_snapshots.py",
+         "tests/tui/test_snapshots_layer_views.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]

@@ -39,5 +39,5 @@ def test_layer_stats_deep_sigmoid(snap_compare):
 
 
 def test_layer_stats_relu_80x24(snap_compare):
-    app = trained_app(50, dataset="spiral", layers="6,6,6", activation="relu", lr=0.3)
+    app = trained_app(20, dataset="spiral", layers="6,6,6", activation="relu", lr=0.3)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_panel("y", LayerStatsScreen))
