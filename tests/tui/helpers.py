@@ -36,6 +36,14 @@ def epoch(app: NNTuiApp) -> int:
     return -1 if app.latest is None else app.latest.snapshot.epoch
 
 
+async def step_to(pilot, app: NNTuiApp, last: int) -> None:
+    """Press s until the app shows epoch ``last``, waiting for each epoch in turn."""
+    await wait_for(pilot, lambda: app.latest is not None)
+    for n in range(epoch(app) + 1, last + 1):
+        await pilot.press("s")
+        await wait_for(pilot, lambda n=n: epoch(app) == n)
+
+
 def status_text(app: NNTuiApp) -> str:
     return str(app.query_one(StatusBar).render())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nntui.engine.trainer import EpochStats
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.status_bar import StatusBar
-from tests.tui.helpers import epoch, make_app, rendered_text, status_text, wait_for
+from tests.tui.helpers import make_app, rendered_text, status_text, step_to, wait_for
 
 
 def record_toasts(app) -> list[str]:
@@ -47,9 +47,7 @@ async def test_b_moves_the_batch_counter_on_the_status_line():
 async def test_home_shows_the_first_recorded_epoch():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        for i in range(1, 6):
-            await pilot.press("s")
-            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        await step_to(pilot, app, 5)
         await pilot.press("home")
         await wait_for(pilot, lambda: app.view_epoch == 0)
         assert "rewound to epoch 0 of 5" in status_text(app)
@@ -61,9 +59,7 @@ async def test_home_shows_the_first_recorded_epoch():
 async def test_rewinding_starts_from_the_epoch_on_screen_not_the_latest():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        for i in range(1, 11):
-            await pilot.press("s")
-            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        await step_to(pilot, app, 10)
         await wait_for(pilot, lambda: app.dashboard.drawn_epoch == 10)
         app.dashboard.drawn_epoch = 4  # as while running: the screen shows epoch 4, training is at 10
         await pilot.press("left_square_bracket")
@@ -79,8 +75,7 @@ async def test_bracket_with_nothing_before_says_why():
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: said)
         assert said[-1] == "nothing recorded before epoch 0: training starts there"
-        await pilot.press("s")
-        await wait_for(pilot, lambda: epoch(app) == 1)
+        await step_to(pilot, app, 1)
         generation = app.generation
         await pilot.press("r")
         await wait_for(pilot, lambda: app.generation > generation and app.latest is not None)

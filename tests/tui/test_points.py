@@ -19,7 +19,7 @@ from nntui.tui.heatmap import TRAIN_GLYPHS
 from nntui.tui.path_dialog import PathDialog
 from nntui.tui.settings_form import SettingsForm
 from tests.live.helpers import InThread
-from tests.tui.helpers import epoch, make_app, type_path, wait_for
+from tests.tui.helpers import epoch, make_app, step_to, type_path, wait_for
 
 GAUSS = dict(dataset="gauss", layers=[8, 8], lr=0.1)
 OUTLIER = (2.0, 2.0)  # deep in gauss's blue (+1) cluster, where no point is
@@ -160,8 +160,7 @@ async def test_a_digit_adds_a_point_of_that_class_at_the_probe_and_the_next_epoc
         await wait_for(pilot, lambda: app.latest.n_batches == 26)
         await pilot.press("2")  # gauss has two classes
         assert app.session.dataset.n_train == 251 and "keys 0 to 1" in notes(app)[-1]
-        await pilot.press("s")
-        await wait_for(pilot, lambda: epoch(app) == 1)
+        await step_to(pilot, app, 1)
         assert app.latest.snapshot.steps == 26  # 251 points in mini-batches of 10
         twin = build_session(app.settings, dataset=data).trainer
         twin.net.set_weights(app.latest.snapshot.W, app.latest.snapshot.b)
@@ -187,8 +186,7 @@ async def test_delete_removes_the_point_nearest_the_probe_train_or_test():
         assert app.session.dataset.n_test == 249 and app.session.dataset.n_train == 249
         assert len(app.dashboard.heatmap._train[0]) == 249
         await wait_for(pilot, lambda: app.latest.n_batches == 25)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: epoch(app) == 1)
+        await step_to(pilot, app, 1)
         assert app.latest.snapshot.steps == 25
 
 

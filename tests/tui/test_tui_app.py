@@ -16,7 +16,7 @@ from nntui.tui.heatmap import Heatmap
 from nntui.tui.help_screen import HelpScreen
 from nntui.tui.inspector_screen import InspectorScreen
 from nntui.tui.network_diagram import NetworkDiagram
-from tests.tui.helpers import epoch, make_app, status_text, wait_for
+from tests.tui.helpers import epoch, make_app, status_text, step_to, wait_for
 
 
 async def test_worker_delivers_epochs_to_the_screen():
@@ -62,8 +62,7 @@ async def test_s_and_right_step_one_epoch_and_b_one_batch():
 async def test_plus_minus_change_the_learning_rate_without_reset():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("s")
-        await wait_for(pilot, lambda: epoch(app) == 1)
+        await step_to(pilot, app, 1)
         await pilot.press("plus")
         await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.1)
         await pilot.press("minus", "minus")
@@ -210,9 +209,7 @@ async def test_command_palette_offers_the_actions():
 async def test_rewind_shows_a_past_epoch_and_resuming_drops_the_later_ones():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        for i in range(1, 13):
-            await pilot.press("s")
-            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        await step_to(pilot, app, 12)
         twin = build_session(merge({"paused": True})).trainer
         for _ in range(5):
             twin.step_epoch()

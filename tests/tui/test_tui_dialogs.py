@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Select, SelectionList
 from nntui.settings import Settings, SettingsError
 from nntui.tui.path_dialog import PathDialog, check_path
 from nntui.tui.settings_form import SettingsForm, changed_options, edit_layers, needs_reset
-from tests.tui.helpers import epoch, make_app, type_path, wait_for
+from tests.tui.helpers import epoch, make_app, step_to, type_path, wait_for
 
 
 class Host(App):
@@ -267,8 +267,7 @@ async def test_settings_form_fits_and_scrolls_at_80x24():
 async def test_e_edits_layers_and_resets_but_lr_alone_does_not():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("s")
-        await wait_for(pilot, lambda: epoch(app) == 1)
+        await step_to(pilot, app, 1)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsForm))
         app.screen.query_one("#lr").value = "0.3"
@@ -287,9 +286,7 @@ async def test_ctrl_s_saves_and_ctrl_o_loads_the_same_model(tmp_path):
     path = tmp_path / "model.npz"
     app = make_app(dataset="xor", layers="5")
     async with app.run_test(size=(120, 40)) as pilot:
-        for i in (1, 2, 3):
-            await pilot.press("s")
-            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        await step_to(pilot, app, 3)
         saved_W = [w.copy() for w in app.latest.snapshot.W]
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
@@ -313,13 +310,10 @@ async def test_rewind_past_a_change_of_rate_restores_it_for_the_ladder_and_the_s
     path = tmp_path / "model.npz"
     app = make_app()  # lr 0.03
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("s")
-        await wait_for(pilot, lambda: epoch(app) == 1)
+        await step_to(pilot, app, 1)
         await pilot.press("plus")
         await wait_for(pilot, lambda: app.latest.snapshot.lr == 0.1)
-        for i in (2, 3):
-            await pilot.press("s")
-            await wait_for(pilot, lambda i=i: epoch(app) == i)
+        await step_to(pilot, app, 3)
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: app.view_epoch == 2)
         await pilot.press("left_square_bracket")
