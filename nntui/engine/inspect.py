@@ -342,6 +342,7 @@ def inspect_sample(trainer: Trainer, x: Array, y: Array) -> Trace:
         _clone(net), trainer.loss, copy.deepcopy(trainer.optimizer), x, y,
         task=trainer.task, lr=trainer.lr, batch_size=len(x), shuffle=False, reg=trainer.reg, reg_rate=trainer.reg_rate,
     )
+    twin._hold(trainer.off)  # the neurons switched off by hand stay off in the step shown
     return PhaseStepper(twin).finish()
 
 

@@ -271,6 +271,14 @@ def test_diverging_step_is_reported() -> None:
 
 
 # ------------------------------------------------------------------ inspect_sample
+def test_inspect_sample_keeps_switched_off_neurons_off() -> None:
+    trainer = trainer_for(optimizer="sgd", lr=0.1)
+    trainer.switch_neuron(1, 0, on=False)  # hidden neuron 1 of layer 1: its weights out held at zero
+    trace = inspect_sample(trainer, trainer.x_train[:1], trainer.y_train[:1])
+    assert np.all(trace.layers[1].dW_update[0] == 0.0)  # the step shown moves none of them
+    assert np.any(trace.layers[1].dW_update[1] != 0.0)
+
+
 @pytest.mark.parametrize("name", ["tanh-squared-l2-adam", "relu-bce-sgd", "tanh-ce-momentum-l1", "float32-adam"])
 def test_inspect_sample_leaves_the_trainer_alone(name: str) -> None:
     trainer = trainer_for(**CONFIGS[name])
