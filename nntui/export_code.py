@@ -233,7 +233,7 @@ class _Script:
             body = ["a = outputs(x)", "return a[:, 0]" if self.sizes[-1] == 1 else "return a"]
             doc = "The predicted value" + ("s" if self.sizes[-1] > 1 else "") + " for each row of x."
         elif self.sizes[-1] == 1:
-            threshold = (ACTIVATIONS[self.model.output].low_target + 1.0) / 2.0
+            threshold = ACTIVATIONS[self.model.output].threshold
             doc = f"The predicted class of each row of x: {data.class_names[1]} where the output is above " \
                   f"{threshold!r}, else {data.class_names[0]}."
             body = ["a = outputs(x)", f"index = a[:, 0] > {threshold!r}"]

@@ -153,14 +153,14 @@ def run_compare(sessions: list[tuple[str, Session]], epochs: int, as_json: bool,
                 if reason is not None:
                     if trainer.epoch < epochs:  # a target loss or early stop
                         run.stopped = reason
-                        printer.print(_event(run, as_json, "stopped", reason=reason) if as_json
+                        printer.print(_event(run, "stopped", reason=reason) if as_json
                                       else _labelled(f"stopped: {reason}", run.label))
                     continue
                 start = time.perf_counter()
                 run.stats = trainer.step_epoch(until=lambda: bool(caught))  # signals stop it between mini-batches
                 run.train_seconds += time.perf_counter() - start
                 if trainer.diverged:
-                    printer.print(_event(run, as_json, "diverged", message=trainer.diverged) if as_json
+                    printer.print(_event(run, "diverged", message=trainer.diverged) if as_json
                                   else _labelled(trainer.diverged, run.label))
         interrupted = signal.Signals(caught[0]) if caught else None
         epoch_reached = max(run.trainer.epoch for run in runs)
@@ -202,7 +202,7 @@ def _shown(stats: EpochStats, label: str, as_json: bool) -> str:
     return epoch_json(stats, label or None) if as_json else _labelled(epoch_line(stats), label)
 
 
-def _event(run: HeadlessRun, as_json: bool, event: str, **fields: object) -> str:
+def _event(run: HeadlessRun, event: str, **fields: object) -> str:
     """A JSON event line about a run (``"run"`` only when runs are compared)."""
     return json.dumps({"event": event, **({"run": run.label} if run.label else {}), "epoch": run.trainer.epoch,
                        **fields})

@@ -30,6 +30,11 @@ class Activation:
     init: str = "xavier"  # the weight init "auto" picks for it as the hidden activation
     elementwise: bool = True  # a[i] depends on z[i] alone; only these can be hidden activations
 
+    @property
+    def threshold(self) -> float:
+        """As a single output: above this it says the second class (midway from low_target to 1)."""
+        return (self.low_target + 1.0) / 2.0
+
 
 def _new(out: Array | None, like: Array) -> Array:
     return np.empty_like(like) if out is None else out

@@ -159,6 +159,6 @@ def decode_outputs(a: Array, task: str, output: str) -> Array:
     if task == "regression":
         return a[:, 0] if a.shape[1] == 1 else a
     if a.shape[1] == 1:
-        threshold = (ACTIVATIONS[output].low_target + 1.0) / 2.0
+        threshold = ACTIVATIONS[output].threshold
         return (a[:, 0] > threshold).astype(np.int64)
     return a.argmax(axis=1)

@@ -351,7 +351,6 @@ class Runner:
             self._end_phases(run)
 
     def _end_phases(self, run: Run) -> None:
-        run.trainer.hold_off()  # the stepper's update moved every weight: the switched-off ones go back to zero
         if run.stepper is not None and run.stepper.stats is not None:  # the batch ended an epoch
             self._epoch_done(run, run.stepper.stats)
         run.stepper = None

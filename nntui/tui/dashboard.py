@@ -178,7 +178,7 @@ class Dashboard(Vertical):
             heatmap.border_title = f"{what} over the plane (escape: output)"
         else:
             kind = "regression" if data.task == "regression" else ("binary" if data.n_classes == 2 else "multiclass")
-            scale = (-1.0, 1.0) if view.net.output.name in ("tanh", "linear") else (0.0, 1.0)
+            scale = (view.net.output.low_target, 1.0)
             heatmap.set_evaluator(view.field, kind, data.bounds, scale)
             heatmap.border_title = "output over the input plane"
 

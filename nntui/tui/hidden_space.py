@@ -132,7 +132,7 @@ class HiddenSpace(Widget):
         self._lines = a[:n_grid].reshape(lines.shape[0], lines.shape[1], 2)
         self._points = a[n_grid:]
         net = view.net
-        activation = None if layer == 0 else (net.output.name if layer == len(net.sizes) - 1 else net.hidden.name)
+        activation = None if layer == 0 else net.activation(layer - 1).name
         self._ranges = (axis_range(self._points[:, 0], activation), axis_range(self._points[:, 1], activation))
         with np.errstate(invalid="ignore"):
             self.flat = tuple(float(p[0]) if len(p) and np.ptp(p) == 0 else None for p in self._points.T)
@@ -294,7 +294,7 @@ class HiddenSpaceScreen(Screen[None]):
             return f"hidden space: the inputs, x = {feature_labels[i]}, y = {feature_labels[j]}"
         net = self.app.view.net
         what = "the output layer" if l == len(sizes) - 1 else f"layer {l}"
-        activation = net.output.name if l == len(sizes) - 1 else net.hidden.name
+        activation = net.activation(l - 1).name
         return f"hidden space: {what} ({activation}), x = neuron {i + 1}, y = neuron {j + 1} of {sizes[l]}"
 
     def _state_text(self) -> str:

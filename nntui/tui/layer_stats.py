@@ -134,7 +134,7 @@ def layer_figures(view: NetworkView, x: np.ndarray, grads) -> list[Layer]:
     layers = []
     for l in range(1, len(net.sizes)):
         output = l == len(net.sizes) - 1
-        activation = net.output.name if output else net.hidden.name
+        activation = net.activation(l - 1).name
         n = net.sizes[l]
         title = f"{'output' if output else f'layer {l}'} · {activation} · {n} neuron{'s' if n > 1 else ''}"
         a = acts[l]

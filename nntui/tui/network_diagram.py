@@ -123,6 +123,8 @@ class NetworkDiagram(Widget, can_focus=True):
 
     def set_activations(self, activations: Sequence[np.ndarray] | None) -> None:
         """Show per-neuron values for one input (activations[l] shape (sizes[l],)), or None to show biases."""
+        if activations is None and self._activations is None:
+            return  # no probe before, none now (every frame without one): nothing to redraw
         if activations is not None:
             activations = [np.asarray(a).reshape(-1) for a in activations]
             if len(activations) != len(self._sizes) or any(

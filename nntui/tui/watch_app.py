@@ -67,7 +67,7 @@ class WatchApp(App):
         self.follow = follow
         self._clock = clock
         self._status_shown = ""
-        self._plotted_at = -math.inf  # time.monotonic() of the last redraw for new lines
+        self._plotted_at = -math.inf  # the clock's time of the last redraw for new lines
         self._versions: list[tuple[bool, int]] = []  # what poll last drew
         self._names = _short_names([f.path for f in self.followers])
 
@@ -95,7 +95,7 @@ class WatchApp(App):
         for follower in self.followers:
             follower.poll()
         versions = [(f.exists, f.columns.version) for f in self.followers]  # a file appeared, or lines came
-        now = time.monotonic()
+        now = self._clock()
         if versions != self._versions and now - self._plotted_at >= plot_interval:
             self._versions = versions
             self._plotted_at = now
